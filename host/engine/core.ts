@@ -1,0 +1,195 @@
+// A running core seen from the host, engine-agnostic: config, inbox, tick, outbox, status and
+// state hash over the RawCore of whichever engine instantiated it. Used by the control loop,
+// replay, tests and benchmarks.
+import { readFileSync } from "node:fs";
+import { COUNTERS, FAULTS, REJECTS, STATES, type CounterName, type FaultName, type RejectName, type StateName } from "./codes.js";
+import { CoreTrap, type EngineFactory, type EngineName, type RawCore } from "./types.js";
+import { v8Engine } from "./v8.js";
+import { paths } from "../paths.js";
+
+export const ABI_VERSION = 1;
+
+// Byte offsets in the status block (assembly/abi/status.ts).
+const S = {
+  abi: 0, state: 4, faultCode: 8, faultJoint: 12, initError: 16, njoints: 20, faultT: 24,
+  faultValue: 32, abortLine: 40, abortCol: 44, abortMsg: 48, abortFile: 52, lastReject: 56,
+  lastRejectAt: 60, counters: 64,
+} as const;
+
+export interface CoreStatus {
+  state: StateName;
+  fault: FaultName;
+  faultJoint: number;
+  faultT_us: number;
+  faultValue: number;
+  counters: Record<CounterName, number>;
+  rejects: Partial<Record<RejectName, number>>;
+  faults: Partial<Record<FaultName, number>>;
+}
+
+export interface AbortRecord { message: string; file: string; line: number; column: number }
+
+export class ConfigRejected extends Error {
+  readonly code = "CONFIG_REJECTED";
+  constructor(readonly reason: RejectName, readonly offset: number) {
+    super(`the core rejected the config frame: ${reason} at byte ${offset}`);
+  }
+}
+
+export class Core {
+  readonly inboxPtr: number;
+  readonly inboxCap: number;
+  readonly outboxPtr: number;
+  readonly statusPtr: number;
+  private inboxLen = 0;
+  private outLen = 0;
+  private readonly dv: DataView;
+
+  constructor(readonly raw: RawCore) {
+    const ex = raw.exports;
+    if (ex.abi_version() !== ABI_VERSION) {
+      throw new Error(`core.wasm speaks ABI ${ex.abi_version()}, this host speaks ${ABI_VERSION}: rebuild (make build)`);
+    }
+    this.inboxPtr = ex.inbox_ptr();
+    this.inboxCap = ex.inbox_cap();
+    this.outboxPtr = ex.outbox_ptr();
+    this.statusPtr = ex.status_ptr();
+    const mem = raw.memory();
+    this.dv = new DataView(mem.buffer, mem.byteOffset, mem.byteLength);
+  }
+
+  get engine(): EngineName { return this.raw.engine; }
+  get mem(): Uint8Array { return this.raw.memory(); }
+
+  /** Writes the config frame and initialises; throws ConfigRejected with the reason and offset. */
+  init(config: Uint8Array): void {
+    const ex = this.raw.exports;
+    if (config.length > ex.config_cap()) throw new ConfigRejected("oversize", 0);
+    this.mem.set(config, ex.config_ptr());
+    const r = ex.init(config.length);
+    if (r !== 0) throw new ConfigRejected(REJECTS[r] ?? "none", this.dv.getUint32(this.statusPtr + S.lastRejectAt, true));
+  }
+
+  /** Queues one frame (length-prefixed) for the next tick. False when the inbox is full. */
+  push(frame: Uint8Array): boolean {
+    const need = 4 + frame.length;
+    if (this.inboxLen + need > this.inboxCap) return false;
+    const p = this.inboxPtr + this.inboxLen;
+    this.dv.setUint32(p, frame.length, true);
+    this.mem.set(frame, p + 4);
+    this.inboxLen += need;
+    return true;
+  }
+
+  /** Copies raw inbox bytes (already length-prefixed frames, as a ring holds them). */
+  pushRaw(bytes: Uint8Array): boolean {
+    if (this.inboxLen + bytes.length > this.inboxCap) return false;
+    this.mem.set(bytes, this.inboxPtr + this.inboxLen);
+    this.inboxLen += bytes.length;
+    return true;
+  }
+
+  get pendingInboxBytes(): number { return this.inboxLen; }
+
+  /** One tick at t_us with everything pushed since the last. Returns the outbox byte length. */
+  tick(t_us: number): number {
+    const n = this.inboxLen;
+    this.inboxLen = 0;
+    this.outLen = this.raw.exports.tick(t_us, n);
+    return this.outLen;
+  }
+
+  /** The outbox of the last tick as a view (valid until the next tick). */
+  outbox(): Uint8Array {
+    return this.mem.subarray(this.outboxPtr, this.outboxPtr + this.outLen);
+  }
+
+  /** Splits the last outbox into frame views. */
+  outFrames(): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    let p = 0;
+    const out = this.outbox();
+    while (p + 4 <= out.length) {
+      const n = this.dv.getUint32(this.outboxPtr + p, true);
+      frames.push(out.subarray(p + 4, p + 4 + n));
+      p += 4 + n;
+    }
+    return frames;
+  }
+
+  stateHash(): bigint { return this.raw.exports.state_hash(); }
+
+  state(): StateName { return STATES[this.dv.getUint32(this.statusPtr + S.state, true)] ?? "boot"; }
+
+  counter(name: CounterName): number {
+    return Number(this.dv.getBigUint64(this.statusPtr + S.counters + 8 * COUNTERS.indexOf(name), true));
+  }
+
+  status(): CoreStatus {
+    const u64 = (off: number) => Number(this.dv.getBigUint64(this.statusPtr + off, true));
+    const counters = {} as Record<CounterName, number>;
+    COUNTERS.forEach((c, i) => { counters[c] = u64(S.counters + 8 * i); });
+    const rejBase = S.counters + 8 * COUNTERS.length;
+    const faultBase = rejBase + 8 * REJECTS.length;
+    const rejects: Partial<Record<RejectName, number>> = {};
+    REJECTS.forEach((r, i) => { const v = u64(rejBase + 8 * i); if (i > 0 && v > 0) rejects[r] = v; });
+    const faults: Partial<Record<FaultName, number>> = {};
+    FAULTS.forEach((f, i) => { const v = u64(faultBase + 8 * i); if (i > 0 && v > 0) faults[f] = v; });
+    return {
+      state: this.state(),
+      fault: FAULTS[this.dv.getUint32(this.statusPtr + S.faultCode, true)] ?? "none",
+      faultJoint: this.dv.getInt32(this.statusPtr + S.faultJoint, true),
+      faultT_us: this.dv.getFloat64(this.statusPtr + S.faultT, true),
+      faultValue: this.dv.getFloat64(this.statusPtr + S.faultValue, true),
+      counters, rejects, faults,
+    };
+  }
+
+  /** What the core's abort handler recorded before it trapped (AssemblyScript UTF-16 strings). */
+  abortRecord(): AbortRecord | null {
+    const line = this.dv.getUint32(this.statusPtr + S.abortLine, true);
+    if (line === 0) return null;
+    return {
+      message: this.readAsString(this.dv.getUint32(this.statusPtr + S.abortMsg, true)),
+      file: this.readAsString(this.dv.getUint32(this.statusPtr + S.abortFile, true)),
+      line,
+      column: this.dv.getUint32(this.statusPtr + S.abortCol, true),
+    };
+  }
+
+  private readAsString(ptr: number): string {
+    if (ptr === 0 || ptr < 20 || ptr >= this.mem.length) return "";
+    const bytes = this.dv.getUint32(ptr - 4, true); // AssemblyScript object header: rtSize
+    if (bytes > 4096 || ptr + bytes > this.mem.length) return "";
+    let s = "";
+    for (let i = 0; i < bytes; i += 2) s += String.fromCharCode(this.dv.getUint16(ptr + i, true));
+    return s;
+  }
+}
+
+let cachedWasm: Uint8Array | undefined;
+export function coreWasm(path = paths.coreWasm): Uint8Array {
+  if (path !== paths.coreWasm) return readFileSync(path);
+  cachedWasm ??= readFileSync(path);
+  return cachedWasm;
+}
+
+// Engines by name; each is loaded only when asked for (wasmtime needs its native library).
+const engines: Record<EngineName, () => Promise<EngineFactory>> = {
+  v8: async () => v8Engine,
+  wasmtime: async () => {
+    throw new Error("the wasmtime engine is not available in this build");
+  },
+};
+
+export async function engineFactory(engine: EngineName): Promise<EngineFactory> {
+  const make = engines[engine];
+  if (!make) throw new Error(`unknown engine "${engine}" (expected one of: ${Object.keys(engines).join(", ")})`);
+  return make();
+}
+
+export async function createCore(engine: EngineName = "v8", wasm: Uint8Array = coreWasm()): Promise<Core> {
+  return new Core(await (await engineFactory(engine)).instantiate(wasm));
+}
+
+export { CoreTrap };
