@@ -1,0 +1,5 @@
+// The registry of `worldcore` subcommands. Each command lives in its own module under
+// host/cli/ and is a thin layer over library functions that tests call directly.
+import type { Command } from "./command.js";
+
+export const commands: Command[] = [];
