@@ -1,5 +1,7 @@
 // The registry of `worldcore` subcommands. Each command lives in its own module under
 // host/cli/ and is a thin layer over library functions that tests call directly.
 import type { Command } from "./command.js";
+import { runCommand } from "./run.js";
+import { benchCommand } from "./bench.js";
 
-export const commands: Command[] = [];
+export const commands: Command[] = [runCommand, benchCommand];

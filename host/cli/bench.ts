@@ -1,0 +1,35 @@
+// `worldcore bench`: the foundation's benchmarks (tick cost per joint count against the period,
+// ring throughput). Numbers are printed, never asserted.
+import { loadBoard } from "../board/load.js";
+import { benchTick } from "../bench/tick.js";
+import { benchRing } from "../bench/ring.js";
+import { round } from "../loop/stats.js";
+import { parse, num, type Command } from "./command.js";
+import { makeOut, EXIT_OK } from "./output.js";
+
+export const benchCommand: Command = {
+  name: "bench",
+  summary: "benchmark the core's tick (7 and 30 joints) and the shared-memory ring",
+  usage: "worldcore bench [--ticks N] [--frames N] [--json]",
+  async run(argv) {
+    const { values } = parse(argv, { ticks: { type: "string" }, frames: { type: "string" } });
+    const out = makeOut(values.json === true);
+    const ticks = num(values.ticks, "--ticks", 20000, 100);
+    const frames = num(values.frames, "--frames", 2_000_000, 1000);
+    const { board } = loadBoard("loopback");
+    const p50: Record<string, number> = {}, p99: Record<string, number> = {}, max: Record<string, number> = {};
+    out.log(`tick cost (decode + control + encode), V8, ${ticks} ticks after warm-up:`);
+    out.log("joints   p50 us   p99 us   max us   p99 / period");
+    for (const n of [7, 30]) {
+      const r = await benchTick(board, n, ticks);
+      p50[n] = round(r.p50_us, 2); p99[n] = round(r.p99_us, 2); max[n] = round(r.max_us, 2);
+      out.log(`${String(n).padStart(6)} ${r.p50_us.toFixed(2).padStart(8)} ${r.p99_us.toFixed(2).padStart(8)} ${r.max_us.toFixed(1).padStart(8)}   ${(r.p99_us / r.period_us * 100).toFixed(2)} %`);
+    }
+    const ring = await benchRing(frames, 128);
+    out.log(`ring: ${ring.frames} frames of ${ring.frame_bytes} B between two worker threads in ${ring.seconds.toFixed(2)} s: ${(ring.frames_per_s / 1e6).toFixed(2)} M frames/s (lost ${ring.lost})`);
+    return out.done({
+      tick_p50_us: p50, tick_p99_us: p99, tick_max_us: max, period_us: 1000,
+      ring_frames_per_s: ring.frames_per_s, ring_lost: ring.lost, ring_frame_bytes: ring.frame_bytes,
+    }, EXIT_OK);
+  },
+};

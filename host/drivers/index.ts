@@ -1,0 +1,21 @@
+// Driver sets by the board's `drivers.kind`. The simulator and CAN drivers register here.
+import type { LoadedBoard } from "../board/load.js";
+import { BoardError } from "../board/load.js";
+import { createLoopback } from "./loopback/plant.js";
+import type { DriverFactory, DriverOptions, DriverSet } from "./types.js";
+
+const factories: Record<string, DriverFactory> = {
+  loopback: createLoopback,
+};
+
+export function registerDrivers(kind: string, factory: DriverFactory): void {
+  factories[kind] = factory;
+}
+
+export async function createDrivers(lb: LoadedBoard, opts: DriverOptions): Promise<DriverSet> {
+  const make = factories[lb.board.drivers.kind];
+  if (!make) {
+    throw new BoardError(lb.file, "drivers.kind", `no driver set "${lb.board.drivers.kind}" in this build (have: ${Object.keys(factories).join(", ")})`);
+  }
+  return make(lb, opts);
+}

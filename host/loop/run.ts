@@ -1,0 +1,36 @@
+// Starts the control worker for a run and waits for its summary (main-thread side).
+import { Worker } from "node:worker_threads";
+import type { EngineName } from "../engine/types.js";
+import type { Progress, SessionSummary } from "./session.js";
+
+export interface WorkerRequest {
+  board: string;
+  duration_s: number;
+  mode: "lockstep" | "realtime";
+  seed: number;
+  engine: EngineName;
+  faults?: Record<string, unknown>;
+}
+
+export type WorkerMessage =
+  | { type: "progress"; progress: Progress }
+  | { type: "summary"; summary: SessionSummary }
+  | { type: "error"; message: string; code: string; exitCode: number };
+
+export class WorkerFailed extends Error {
+  constructor(message: string, readonly code: string, readonly exitCode: number) { super(message); }
+}
+
+export function runInWorker(req: WorkerRequest, onProgress?: (p: Progress) => void): Promise<SessionSummary> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL("./worker.js", import.meta.url), { workerData: req });
+    let done = false;
+    w.on("message", (m: WorkerMessage) => {
+      if (m.type === "progress") onProgress?.(m.progress);
+      else if (m.type === "summary") { done = true; resolve(m.summary); }
+      else { done = true; reject(new WorkerFailed(m.message, m.code, m.exitCode)); }
+    });
+    w.on("error", (e) => { if (!done) { done = true; reject(e); } });
+    w.on("exit", (code) => { if (!done) reject(new WorkerFailed(`control worker exited with code ${code} before its summary`, "WORKER_EXIT", 1)); });
+  });
+}

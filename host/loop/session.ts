@@ -1,0 +1,220 @@
+// A whole run of the control loop on one board: core + drivers + rings + operator task, in
+// lockstep (simulated time, exactly reproducible) or realtime (paced on the wall clock).
+// Called by the control worker (host/loop/worker.ts) and directly by tests.
+import { createCore, CoreTrap, type Core } from "../engine/core.js";
+import type { EngineName } from "../engine/types.js";
+import { Ring } from "../bridge/ring.js";
+import { configFrame, type LoadedBoard } from "../board/load.js";
+import { createDrivers } from "../drivers/index.js";
+import type { DriverSet } from "../drivers/types.js";
+import { decodeFrame, encodeFrame, isCommand, type CommandFrame } from "../frames/codec.js";
+import { ControlLoop, type LoopHooks } from "./control.js";
+import { Samples, round } from "./stats.js";
+import { scriptedTask, type Task } from "./task.js";
+
+export interface SessionOptions {
+  board: LoadedBoard;
+  duration_s: number;
+  mode?: "lockstep" | "realtime";
+  seed?: number;
+  engine?: EngineName;
+  task?: Task;
+  /** Extra fields for the config frame (kinematics, model: later issues). */
+  configExtra?: Record<string, unknown>;
+  /** Record the state hash every N ticks (0: never). */
+  hashEvery?: number;
+  hooks?: LoopHooks;
+  /** Called after every tick (tests use it to tamper or observe). */
+  afterTick?(tick: number, t_us: number, core: Core, drivers: DriverSet): void;
+  /** Progress roughly every 100 ms of wall time. */
+  onProgress?(p: Progress): void;
+  faults?: Record<string, unknown>;
+  drivers?: DriverSet;
+}
+
+export interface Progress { sim_s: number; wall_s: number; speed_x_realtime: number; tracking_rms_rad: number; faults: number; state: string }
+
+export interface SessionSummary {
+  board: string;
+  engine: EngineName;
+  mode: "lockstep" | "realtime";
+  seed: number;
+  task: string;
+  ticks: number;
+  sim_time_s: number;
+  wall_time_s: number;
+  speed_x_realtime: number;
+  state: string;
+  fault: string;
+  faults: Record<string, number>;
+  rejects: Record<string, number>;
+  counters: Record<string, number>;
+  tick_p50_us: number;
+  tick_p99_us: number;
+  tick_max_us: number;
+  deadline_misses: number;
+  overruns: number;
+  jitter_p50_us?: number;
+  jitter_p99_us?: number;
+  jitter_max_us?: number;
+  tracking_rms_rad: number;
+  tracking_rms_rad_per_joint: number[];
+  tracking_max_rad_per_joint: number[];
+  peak_torque_nm: number[];
+  driver: Record<string, number | boolean | string>;
+  ring: { inbox_overflow: number; command_refused: number; sensor_refused: number; operator_refused: number };
+  state_hash: string;
+  hashes?: string[];
+  trapped: null | { kind: string; message: string; abort: unknown; tick: number };
+}
+
+const hex = (h: bigint) => h.toString(16).padStart(16, "0");
+
+export async function runSession(opts: SessionOptions): Promise<SessionSummary> {
+  const { board } = opts.board;
+  const mode = opts.mode ?? "lockstep";
+  const seed = opts.seed ?? 1;
+  const engine = opts.engine ?? "v8";
+  const n = board.joints.length;
+  const period_us = Math.round(1e6 / board.control_hz);
+  const totalTicks = Math.max(1, Math.round(opts.duration_s * board.control_hz));
+
+  const core = await createCore(engine);
+  core.init(encodeFrame(configFrame(board, opts.configExtra)));
+  const drivers = opts.drivers ?? (await createDrivers(opts.board, { seed, faults: opts.faults }));
+  const task = opts.task ?? scriptedTask(board);
+  const sensorRing = new Ring(1 << 16);
+  const operatorRing = new Ring(1 << 18);
+  const commandRing = new Ring(1 << 16);
+  const loop = new ControlLoop(core, [sensorRing, operatorRing], commandRing, opts.hooks);
+  const sink = (f: Uint8Array) => sensorRing.tryWrite(f);
+
+  const tickSamples = new Samples(totalTicks);
+  const jitter = mode === "realtime" ? new Samples(totalTicks) : undefined;
+  const sqErr = new Float64Array(n);
+  const maxErr = new Float64Array(n);
+  const peakTau = new Float64Array(n);
+  let errCount = 0;
+  const hashes: string[] = [];
+  let lastCommand: CommandFrame | undefined;
+  let trapped: SessionSummary["trapped"] = null;
+  let overruns = 0;
+
+  const wallStart = process.hrtime.bigint();
+  let lastProgress = wallStart;
+  let tick = 0;
+  let t_us = 0;
+  let prevWall = wallStart;
+  // Realtime pacing: sleep with Atomics.wait until shortly before the deadline, then spin.
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+  for (; tick < totalTicks; tick++) {
+    if (mode === "lockstep") {
+      t_us = (tick + 1) * period_us;
+    } else {
+      const deadline = wallStart + BigInt((tick + 1) * period_us) * 1000n;
+      let now = process.hrtime.bigint();
+      const ahead_ms = Number(deadline - now) / 1e6 - 0.15;
+      if (ahead_ms > 0) Atomics.wait(sleeper, 0, 0, ahead_ms);
+      while ((now = process.hrtime.bigint()) < deadline) { /* spin the last ~150 µs */ }
+      jitter!.add(Number(now - deadline) / 1000);
+      const dtWall_us = Number(now - prevWall) / 1000;
+      if (dtWall_us > period_us * 1.5) overruns++;
+      prevWall = now;
+      t_us = Math.round(Number(now - wallStart) / 1000);
+    }
+
+    drivers.poll(t_us, sink);
+    for (const f of task.frames({ t_us, tick, lastCommand })) operatorRing.tryWrite(f);
+
+    const t0 = process.hrtime.bigint();
+    try {
+      loop.tick(t_us);
+    } catch (e) {
+      if (!(e instanceof CoreTrap)) throw e;
+      drivers.safeTorqueOff(`core trap: ${e.message}`);
+      trapped = { kind: e.kind, message: e.message, abort: core.abortRecord(), tick };
+      break;
+    }
+    tickSamples.add(Number(process.hrtime.bigint() - t0) / 1000);
+
+    commandRing.drain((bytes) => {
+      const f = decodeFrame(bytes);
+      if (isCommand(f)) {
+        lastCommand = f;
+        drivers.command(f, t_us);
+      }
+    });
+
+    // Tracking: true (or measured) position against the task's reference while running.
+    const ref = task.reference?.(t_us);
+    const truth = drivers.truth?.();
+    if (ref && truth && lastCommand?.st === 3) {
+      for (let j = 0; j < n; j++) {
+        const e = Math.abs(ref[j]! - truth.q_rad[j]!);
+        sqErr[j]! += e * e;
+        if (e > maxErr[j]!) maxErr[j] = e;
+      }
+      errCount++;
+    }
+    if (lastCommand?.tau) for (let j = 0; j < n; j++) peakTau[j] = Math.max(peakTau[j]!, Math.abs(lastCommand.tau[j]!));
+    if (opts.hashEvery && (tick + 1) % opts.hashEvery === 0) hashes.push(hex(core.stateHash()));
+    opts.afterTick?.(tick, t_us, core, drivers);
+
+    const step_us = mode === "lockstep" ? period_us : t_us - (tick === 0 ? 0 : t_us - period_us);
+    drivers.step(mode === "lockstep" ? period_us : step_us);
+
+    if (opts.onProgress && (tick & 63) === 0) {
+      const now = process.hrtime.bigint();
+      if (now - lastProgress > 100_000_000n) {
+        lastProgress = now;
+        const wall = Number(now - wallStart) / 1e9;
+        const st = core.status();
+        opts.onProgress({
+          sim_s: t_us / 1e6, wall_s: wall, speed_x_realtime: t_us / 1e6 / Math.max(wall, 1e-9),
+          tracking_rms_rad: rmsAll(sqErr, errCount), faults: Object.values(st.faults).reduce((a, b) => a + (b ?? 0), 0),
+          state: st.state,
+        });
+      }
+    }
+  }
+
+  const wall_s = Number(process.hrtime.bigint() - wallStart) / 1e9;
+  const st = core.status();
+  const ts = tickSamples.summary();
+  const js = jitter?.summary();
+  const sensorStats = sensorRing.stats();
+  const summary: SessionSummary = {
+    board: board.name, engine, mode, seed, task: task.name,
+    ticks: tick, sim_time_s: t_us / 1e6, wall_time_s: round(wall_s),
+    speed_x_realtime: round(t_us / 1e6 / Math.max(wall_s, 1e-9), 2),
+    state: st.state, fault: st.fault,
+    faults: st.faults as Record<string, number>, rejects: st.rejects as Record<string, number>,
+    counters: st.counters,
+    tick_p50_us: round(ts.p50, 2), tick_p99_us: round(ts.p99, 2), tick_max_us: round(ts.max, 2),
+    deadline_misses: st.counters.deadline_misses,
+    overruns,
+    ...(js ? { jitter_p50_us: round(js.p50, 1), jitter_p99_us: round(js.p99, 1), jitter_max_us: round(js.max, 1) } : {}),
+    tracking_rms_rad: round(rmsAll(sqErr, errCount), 6),
+    tracking_rms_rad_per_joint: Array.from(sqErr, (s) => round(Math.sqrt(s / Math.max(1, errCount)), 6)),
+    tracking_max_rad_per_joint: Array.from(maxErr, (x) => round(x, 6)),
+    peak_torque_nm: Array.from(peakTau, (x) => round(x, 3)),
+    driver: drivers.stats(),
+    ring: {
+      inbox_overflow: loop.inboxOverflow, command_refused: loop.commandRefused,
+      sensor_refused: sensorStats.refused, operator_refused: operatorRing.stats().refused,
+    },
+    state_hash: trapped ? "" : hex(core.stateHash()),
+    ...(opts.hashEvery ? { hashes } : {}),
+    trapped,
+  };
+  if (!opts.drivers) await drivers.close();
+  return summary;
+}
+
+function rmsAll(sq: Float64Array, count: number): number {
+  if (count === 0) return 0;
+  let s = 0;
+  for (const x of sq) s += x;
+  return Math.sqrt(s / (count * sq.length));
+}

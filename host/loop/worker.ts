@@ -1,0 +1,26 @@
+// The control worker: runs a session in its own thread (DESIGN.md: the loop never shares a
+// thread with the CLI) and posts progress and the final summary to the main thread.
+import { parentPort, workerData } from "node:worker_threads";
+import { loadBoard } from "../board/load.js";
+import { runSession } from "./session.js";
+import type { WorkerRequest, WorkerMessage } from "./run.js";
+
+const req = workerData as WorkerRequest;
+const post = (m: WorkerMessage) => parentPort!.postMessage(m);
+
+try {
+  const board = loadBoard(req.board);
+  const summary = await runSession({
+    board,
+    duration_s: req.duration_s,
+    mode: req.mode,
+    seed: req.seed,
+    engine: req.engine,
+    faults: req.faults,
+    onProgress: (p) => post({ type: "progress", progress: p }),
+  });
+  post({ type: "summary", summary });
+} catch (e) {
+  const err = e as Error & { code?: string; exitCode?: number };
+  post({ type: "error", message: err.message, code: err.code ?? "ERROR", exitCode: err.exitCode ?? 1 });
+}
