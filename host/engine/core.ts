@@ -188,8 +188,8 @@ export async function engineFactory(engine: EngineName): Promise<EngineFactory> 
   return make();
 }
 
-export async function createCore(engine: EngineName = "v8", wasm: Uint8Array = coreWasm()): Promise<Core> {
-  return new Core(await (await engineFactory(engine)).instantiate(wasm));
+export async function createCore(engine: EngineName = "v8", wasm?: Uint8Array): Promise<Core> {
+  return new Core(await (await engineFactory(engine)).instantiate(wasm ?? coreWasm()));
 }
 
 export { CoreTrap };

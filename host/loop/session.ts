@@ -18,6 +18,8 @@ export interface SessionOptions {
   mode?: "lockstep" | "realtime";
   seed?: number;
   engine?: EngineName;
+  /** core.wasm bytes to run (default: build/core.wasm), e.g. from a firmware image. */
+  wasm?: Uint8Array;
   task?: Task;
   /** Extra fields for the config frame (kinematics, model: later issues). */
   configExtra?: Record<string, unknown>;
@@ -66,6 +68,8 @@ export interface SessionSummary {
   state_hash: string;
   hashes?: string[];
   trapped: null | { kind: string; message: string; abort: unknown; tick: number };
+  /** What the drivers know of the world (simulators: e.g. whether the cup is on the table). */
+  world?: Record<string, unknown>;
 }
 
 const hex = (h: bigint) => h.toString(16).padStart(16, "0");
@@ -79,7 +83,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   const period_us = Math.round(1e6 / board.control_hz);
   const totalTicks = Math.max(1, Math.round(opts.duration_s * board.control_hz));
 
-  const core = await createCore(engine);
+  const core = await createCore(engine, opts.wasm);
   core.init(encodeFrame(configFrame(board, opts.configExtra)));
   const drivers = opts.drivers ?? (await createDrivers(opts.board, { seed, faults: opts.faults }));
   const task = opts.task ?? scriptedTask(board);
@@ -208,6 +212,8 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
     ...(opts.hashEvery ? { hashes } : {}),
     trapped,
   };
+  const world = drivers.truth?.().extra;
+  if (world) summary.world = world;
   if (!opts.drivers) await drivers.close();
   return summary;
 }
