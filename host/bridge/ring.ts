@@ -43,6 +43,7 @@ export class Ring {
       Atomics.store(this.hdr, CAP, cap);
     } else {
       this.sab = capacityOrBuffer;
+      if (this.sab.byteLength < HEADER_BYTES + 64) throw new RingError(`a ${this.sab.byteLength}-byte buffer is too small to be a ring`);
       this.hdr = new Int32Array(this.sab, 0, HEADER_BYTES / 4);
     }
     this.capacity = Atomics.load(this.hdr, CAP);
