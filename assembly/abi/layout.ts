@@ -21,6 +21,7 @@ export const P_FROZEN_FRAMES: usize = PARAMS_PTR + 11 * 8;
 export const P_DAMPING_TAU_FRAC: usize = PARAMS_PTR + 12 * 8;
 export const P_SATURATION_TICKS: usize = PARAMS_PTR + 13 * 8;
 export const P_GRAVITY_COMP: usize = PARAMS_PTR + 14 * 8; // 1 when the gravity feed-forward is on
+export const P_PLAN_TIMEOUT_US: usize = PARAMS_PTR + 15 * 8; // running past the plan's end this long: planner fault (0: never)
 
 export const PJ_Q_MIN_RAD: usize = PARAMS_PTR + HEADER + 0 * JOINT_BLOCK;
 export const PJ_Q_MAX_RAD: usize = PARAMS_PTR + HEADER + 1 * JOINT_BLOCK;

@@ -25,6 +25,7 @@ export function decodeConfig(ptr: usize, len: usize): u32 {
   L.setf(L.P_FROZEN_FRAMES, 50);
   L.setf(L.P_SATURATION_TICKS, 0);
   L.setf(L.P_GRAVITY_COMP, 0);
+  L.setf(L.P_PLAN_TIMEOUT_US, 0);
   const m = rdMap();
   let v: f64 = -1, hz: f64 = -1, kind: u64 = 0, njoints: i32 = -1;
   for (let i = 0; i < m && rdErr == R_NONE; i++) {
@@ -101,6 +102,7 @@ function readSafety(): void {
     else if (key == S.K_MISSES) dst = L.P_MISS_LIMIT;
     else if (key == S.K_FROZEN) dst = L.P_FROZEN_FRAMES;
     else if (key == S.K_SATUR) dst = L.P_SATURATION_TICKS;
+    else if (key == S.K_PLAN_US) dst = L.P_PLAN_TIMEOUT_US;
     if (dst == 0) { rdSkip(2); continue; }
     const x = rdNum();
     if (rdErr != R_NONE) return;

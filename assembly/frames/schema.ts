@@ -64,3 +64,4 @@ export const K_MISSES = key8("misses");
 export const K_FROZEN = key8("frozen");
 export const K_SATUR = key8("satur");
 export const K_GRAV = key8("grav");
+export const K_PLAN_US = key8("plan_us");

@@ -136,6 +136,18 @@ export function checkSafety(): void {
   }
   const sat = L.f(L.P_SATURATION_TICKS);
   if (sat > 0 && L.f(L.X_SAT_RUN) >= sat) { fault(C.F_TORQUE_SATURATION, -1, L.f(L.X_SAT_RUN)); return; }
+  // A plan that has run out is held at its last knot (counted as late); one that stays out past
+  // the board's planner timeout means the planner has failed.
+  if (st == C.ST_RUNNING && <i32>L.f(L.X_SOURCE) == 2 && L.f(L.X_HAVE_PLAN) != 0) {
+    const base = L.planSlot(<i32>L.f(L.X_PLAN_SLOT));
+    const end = L.f(base + L.PL_T_US + (<usize>(<i32>L.f(base + L.PL_COUNT) - 1) << 3));
+    const late = L.f(L.X_T_US) - end;
+    if (late > 0) {
+      bump(C.C_PLAN_LATE);
+      const limit = L.f(L.P_PLAN_TIMEOUT_US);
+      if (limit > 0 && late > limit) { fault(C.F_PLANNER, -1, late); return; }
+    }
+  }
 }
 
 // Damping lasts the board's damping time, then the joints go limp (safe-stop).

@@ -17,6 +17,7 @@ export interface SafetySpec {
   sensor_timeout_us: number; reject_burst: number; reject_decay_ticks?: number; limit_margin_rad: number;
   velocity_margin_frac?: number; damping_time_us: number; damping_torque_frac?: number;
   deadline_tolerance_frac?: number; missed_tick_limit?: number; frozen_frames?: number; saturation_ticks?: number;
+  planner_timeout_us?: number;
 }
 export interface Board {
   format: 1; name: string; description?: string; urdf?: string | null; engine: "v8" | "wasmtime";
@@ -121,7 +122,7 @@ export function configFrame(b: Board, extra: Record<string, unknown> = {}): Conf
   const opt: [keyof SafetySpec, string][] = [
     ["reject_decay_ticks", "decay"], ["velocity_margin_frac", "vmargin"], ["damping_torque_frac", "damp_tau"],
     ["deadline_tolerance_frac", "dl_tol"], ["missed_tick_limit", "misses"], ["frozen_frames", "frozen"],
-    ["saturation_ticks", "satur"],
+    ["saturation_ticks", "satur"], ["planner_timeout_us", "plan_us"],
   ];
   for (const [from, to] of opt) if (s[from] !== undefined) safety[to] = s[from] as number;
   return { v: 1, k: "config", hz: b.control_hz, grav: b.gravity_compensation ?? false, joints, safety, ...extra };

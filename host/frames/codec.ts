@@ -28,7 +28,7 @@ export interface JointConfig {
 }
 export interface SafetyConfig {
   stale_us?: number; burst?: number; decay?: number; margin?: number; vmargin?: number;
-  damp_us?: number; damp_tau?: number; dl_tol?: number; misses?: number; frozen?: number; satur?: number;
+  damp_us?: number; damp_tau?: number; dl_tol?: number; misses?: number; frozen?: number; satur?: number; plan_us?: number;
 }
 export interface ConfigFrame {
   v: 1; k: "config"; hz: number; grav?: boolean; joints: JointConfig[]; safety?: SafetyConfig;

@@ -245,6 +245,47 @@ describe("safety state machine", () => {
   });
 });
 
+describe("faults that need their own configuration", () => {
+  it("non-finite output: a gain that overflows the torque", () => {
+    fresh();
+    armAndRun();
+    F.beginFrame();
+    wrMap(6); wrStr("v"); wrUint(1); wrStr("k"); wrStr("cmd"); wrStr("seq"); wrUint(1);
+    wrStr("mode"); wrArray(N); for (let j = 0; j < N; j++) wrUint(1);
+    wrStr("q"); wrArray(N); for (let j = 0; j < N; j++) wrF64(0);
+    wrStr("kd"); wrArray(N); for (let j = 0; j < N; j++) wrF64(1.7e308);
+    F.endFrame();
+    step(0, 2.9); // kd * (0 - 2.9) overflows to -infinity
+    expect(latched()).toBe(C.F_NONFINITE_OUTPUT);
+    expect(state()).toBe(C.ST_DAMPING);
+    for (let j = 0; j < N; j++) expect(isFinite(L.jf(L.J_TAU_OUT_NM, j))).toBe(true);
+  });
+  it("torque saturation held for the board's tick count", () => {
+    t = 0; seq = 0; cseq = 0;
+    F.inboxReset();
+    expect(init(F.writeConfig(N, false, 5))).toBe(0);
+    armAndRun();
+    F.command(N, 1, 0.0, 500.0);
+    for (let i = 0; i < 4; i++) step();
+    expect(state()).toBe(C.ST_RUNNING);
+    step();
+    step();
+    expect(latched()).toBe(C.F_TORQUE_SATURATION);
+  });
+  it("planner: a plan that ran out is held, then a fault after the board's timeout", () => {
+    t = 0; seq = 0; cseq = 0;
+    F.inboxReset();
+    expect(init(F.writeConfig(N, false, 0, 20000))).toBe(0);
+    armAndRun();
+    F.plan(N, 1, t + 1000, 5000, 3, 0.0, 0.001);
+    for (let i = 0; i < 15; i++) step();
+    expect(state()).toBe(C.ST_RUNNING);
+    expect(counter(C.C_PLAN_LATE)).toBeGreaterThan(0);
+    for (let i = 0; i < 20; i++) step();
+    expect(latched()).toBe(C.F_PLANNER);
+  });
+});
+
 describe("joint controller", () => {
   it("PD about the target plus feed-forward", () => {
     fresh();

@@ -11,7 +11,7 @@ export const KP: f64 = 100.0;
 export const KD: f64 = 10.0;
 export const PERIOD_US: f64 = 1000;
 
-export function writeConfig(n: i32, grav: bool = false): u32 {
+export function writeConfig(n: i32, grav: bool = false, satur: u32 = 0, planUs: u32 = 0): u32 {
   wrBegin(CONFIG_PTR, CONFIG_PTR + CONFIG_CAP);
   wrMap(6);
   wrStr("v"); wrUint(1);
@@ -30,7 +30,9 @@ export function writeConfig(n: i32, grav: bool = false): u32 {
     wrStr("slew"); wrF64(1.0);
     wrStr("temp_max"); wrF64(80);
   }
-  wrStr("safety"); wrMap(9);
+  wrStr("safety"); wrMap(11);
+  wrStr("satur"); wrUint(satur);
+  wrStr("plan_us"); wrUint(planUs);
   wrStr("stale_us"); wrUint(5000);
   wrStr("burst"); wrUint(5);
   wrStr("decay"); wrUint(100);
