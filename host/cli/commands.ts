@@ -1,5 +1,6 @@
 // The registry of `worldcore` subcommands. Each command lives in its own module under
 // host/cli/ and is a thin layer over library functions that tests call directly.
 import type { Command } from "./command.js";
+import { benchWmCommand } from "./bench-wm.js";
 
-export const commands: Command[] = [];
+export const commands: Command[] = [benchWmCommand];
