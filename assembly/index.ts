@@ -143,3 +143,4 @@ function reject(reason: u32, at: u32): void {
 }
 
 export function state_hash(): u64 { return stateHash(); }
+export * from "./wm/exports";

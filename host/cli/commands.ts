@@ -3,5 +3,6 @@
 import type { Command } from "./command.js";
 import { runCommand } from "./run.js";
 import { benchCommand } from "./bench.js";
+import { benchWmCommand } from "./bench-wm.js";
 
-export const commands: Command[] = [runCommand, benchCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand];
