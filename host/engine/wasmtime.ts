@@ -1,6 +1,7 @@
 // The wasmtime engine: core.wasm (or a .cwasm image) instantiated through libwasmtime's C API
 // (host/engine/wasmtime-ffi.ts). Used on boards and HIL rigs and by the cross-engine tests;
 // host/engine/core.ts loads it only when asked for. docs/WASMTIME.md explains the choices.
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import koffi from "koffi";
@@ -91,7 +92,12 @@ function nativeEngine(lib: WasmtimeLib, fuel: boolean, epoch: boolean, target: T
   fn.wasmtime_config_epoch_interruption_set(config, epoch);
   if (target !== hostTarget()) {
     // wasm_engine_new_with_config aborts the process when the library lacks the target's code
-    // generator, so a child process tries first (crossTargetSupport) and only then do we.
+    // generator, so a child process tries first and only then do we.
+    const missing = crossTargetProblem(lib, target);
+    if (missing) {
+      fn.wasm_config_delete(config);
+      throw new WasmtimeError("config", `this libwasmtime (${lib.version}, ${lib.path}) cannot generate code for ${TARGETS[target]}: ${missing}. Compile on an ${target} machine, or set WASMTIME_LIB to a libwasmtime built with Cranelift's all-arch feature`);
+    }
     const err = fn.wasmtime_config_target_set(config, TARGETS[target]);
     if (err) {
       fn.wasm_config_delete(config);
@@ -109,6 +115,34 @@ function nativeEngine(lib: WasmtimeLib, fuel: boolean, epoch: boolean, target: T
   };
   nativeEngines.set(key, engine);
   return engine;
+}
+
+const targetProblems = new Map<TargetName, string | null>();
+
+/** Null when the library can build an engine for `target`, else the library's reason. */
+export function crossTargetProblem(lib: WasmtimeLib, target: TargetName): string | null {
+  const known = targetProblems.get(target);
+  if (known !== undefined) return known;
+  const script = `
+    const koffi = (await import(process.env.WC_KOFFI)).default;
+    const lib = koffi.load(process.env.WC_LIB);
+    const config = lib.func("void *wasm_config_new()")();
+    const err = lib.func("void *wasmtime_config_target_set(void *config, const char *target)")(config, process.env.WC_TARGET);
+    if (err) process.exit(3);
+    process.exit(lib.func("void *wasm_engine_new_with_config(void *config)")(config) ? 0 : 4);`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    env: { ...process.env, WC_KOFFI: import.meta.resolve("koffi"), WC_LIB: lib.path, WC_TARGET: TARGETS[target], RUST_BACKTRACE: "0" },
+    encoding: "utf8",
+  });
+  let problem: string | null = null;
+  if (r.status !== 0) {
+    // A Rust panic prints "panicked at FILE:LINE:COL:" and the message on the next line.
+    const lines = (r.stderr ?? "").split("\n");
+    const at = lines.findIndex((l) => l.includes("panicked at"));
+    problem = at >= 0 && lines[at + 1] ? lines[at + 1]!.replace(/^.*Err` value: /, "").trim() : `probe exited with ${r.status ?? r.signal}`;
+  }
+  targetProblems.set(target, problem);
+  return problem;
 }
 
 /** Failures of the library itself (not traps of the core): names the step and the reason. */
