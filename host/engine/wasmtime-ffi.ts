@@ -187,10 +187,12 @@ export function errorMessage(fn: WasmtimeLib["fn"], err: Ptr): string {
 
 /**
  * The C API has no version function, and the wheel's metadata travels only with the vendored
- * copy. The library itself stamps its version into every artifact it serialises (the
- * `.wasmtime.engine` section begins with the Cargo package version, which deserialisation
- * checks), so compile the empty module once and read it from there; VERSION beside the library
- * (written by the Makefile from the wheel's METADATA) must agree when present.
+ * copy. The library itself stamps its version into every module it serialises: the
+ * `.wasmtime.engine` ELF section starts with the version its deserialiser will insist on (for
+ * 49 the major version alone, "49", since modules are compatible across patch releases). So
+ * compile the empty module once and read it from there: that is the authority. VERSION beside
+ * the library (the Makefile writes it from the wheel's METADATA) supplies minor and patch and
+ * must agree with it; without one the version is reported as "49.x".
  */
 function libraryVersion(fn: WasmtimeLib["fn"], path: string): string {
   const config = fn.wasm_config_new();
@@ -205,28 +207,31 @@ function libraryVersion(fn: WasmtimeLib["fn"], path: string): string {
     const serr = fn.wasmtime_module_serialize(module, vec);
     fn.wasmtime_module_delete(module);
     if (serr) throw new WasmtimeUnavailable(`${path}: cannot serialise the empty module: ${errorMessage(fn, serr)}`);
-    const image = readByteVec(fn, vec);
-    const version = versionInImage(image);
+    const stamped = versionInImage(readByteVec(fn, vec));
+    if (!stamped) throw new WasmtimeUnavailable(`${path}: no version in the .wasmtime.engine section of a serialised module: not a libwasmtime this host understands`);
     const sidecar = join(dirname(path), "VERSION");
-    if (existsSync(sidecar)) {
-      const stated = readFileSync(sidecar, "utf8").trim();
-      if (version && stated !== version) {
-        throw new WasmtimeUnavailable(`${sidecar}: says wasmtime ${stated} but ${path} is wasmtime ${version}: run \`make wasmtime\` again`);
-      }
-      return version ?? stated;
+    if (!existsSync(sidecar)) return stamped.includes(".") ? stamped : `${stamped}.x`;
+    const stated = readFileSync(sidecar, "utf8").trim();
+    if (stated !== stamped && !stated.startsWith(`${stamped}.`)) {
+      throw new WasmtimeUnavailable(`${sidecar}: says wasmtime ${stated} but ${path} stamps its modules with ${stamped}: run \`make wasmtime\` again`);
     }
-    return version ?? "unknown";
+    return stated;
   } finally {
     fn.wasm_engine_delete(engine);
   }
 }
 
-/** The wasmtime version stamped in a serialised module (ELF section `.wasmtime.engine`). */
+/**
+ * The version stamped in a serialised module: the `.wasmtime.engine` section begins with a
+ * one-byte version strategy tag and a length-prefixed version string ("49" in wasmtime 49).
+ */
 export function versionInImage(image: Uint8Array): string | null {
   const sec = elfSection(Buffer.from(image.buffer, image.byteOffset, image.byteLength), ".wasmtime.engine");
-  if (!sec) return null;
-  const m = /(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)/.exec(sec.toString("latin1"));
-  return m ? m[1]! : null;
+  if (!sec || sec.length < 3) return null;
+  const len = sec[1]!;
+  if (len === 0 || len > 64 || 2 + len > sec.length) return null;
+  const v = sec.toString("latin1", 2, 2 + len);
+  return /^\d+(\.\d+){0,2}([-+][0-9A-Za-z.]+)?$/.test(v) ? v : null;
 }
 
 /** The bytes of a named section of a little-endian ELF64 file, or null. */

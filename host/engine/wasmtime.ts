@@ -241,6 +241,18 @@ function trapKind(code: number | null, message: string): CoreTrap["kind"] {
   return /out of bounds/i.test(message) ? "out_of_bounds" : "other";
 }
 
+/** Turns a wasm_trap_t (owned: it is deleted) into a CoreTrap of the kind its trap code says. */
+export function takeTrap(lib: WasmtimeLib, trap: Ptr, where: string): CoreTrap {
+  const { fn } = lib;
+  const codeOut = Buffer.alloc(1);
+  const code = fn.wasmtime_trap_code(trap, codeOut) ? codeOut[0]! : null;
+  const vec = Buffer.alloc(BYTE_VEC.size);
+  fn.wasm_trap_message(trap, vec);
+  fn.wasm_trap_delete(trap);
+  const message = readByteVec(fn, vec).toString("utf8").replace(/\0+$/, "");
+  return new CoreTrap("wasmtime", trapKind(code, message), `${where}: ${message}${code === null ? "" : ` (trap code ${code})`}`);
+}
+
 /** One core instance in its own store. Fuel and wall-clock watchdog apply per call. */
 export class WasmtimeCore implements RawCore {
   readonly engine = "wasmtime" as const;
@@ -369,15 +381,7 @@ export class WasmtimeCore implements RawCore {
 
   private checkTrap(where: string): void {
     const trap = this.trapOut.readBigUInt64LE(0);
-    if (trap === 0n) return;
-    const { fn } = this.lib;
-    const codeOut = Buffer.alloc(1);
-    const code = fn.wasmtime_trap_code(trap, codeOut) ? codeOut[0]! : null;
-    const vec = Buffer.alloc(BYTE_VEC.size);
-    fn.wasm_trap_message(trap, vec);
-    fn.wasm_trap_delete(trap);
-    const message = readByteVec(fn, vec).toString("utf8").replace(/\0+$/, "");
-    throw new CoreTrap("wasmtime", trapKind(code, message), `${where}: ${message}${code === null ? "" : ` (trap code ${code})`}`);
+    if (trap !== 0n) throw takeTrap(this.lib, trap, where);
   }
 
   memory(): Uint8Array {
