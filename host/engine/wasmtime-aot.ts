@@ -112,7 +112,7 @@ export interface LoadCwasmOptions extends Omit<WasmtimeOptions, "target" | "fuel
 }
 
 /** Loads a .cwasm file (or its bytes) into an instance, refusing what does not fit this host. */
-export function instantiateCwasm(source: string | Uint8Array, options: LoadCwasmOptions = {}, file = typeof source === "string" ? source : "<cwasm>"): WasmtimeCore {
+export async function instantiateCwasm(source: string | Uint8Array, options: LoadCwasmOptions = {}, file = typeof source === "string" ? source : "<cwasm>"): Promise<WasmtimeCore> {
   const bytes = typeof source === "string" ? readFileSync(source) : source;
   const { header, image } = readCwasm(bytes, file);
   const host = hostTarget();
@@ -128,9 +128,12 @@ export function instantiateCwasm(source: string | Uint8Array, options: LoadCwasm
     throw new CwasmError(file, "header.core_wasm_sha256", `compiled from core.wasm ${header.core_wasm_sha256.slice(0, 12)}…, expected ${expectCoreSha256.slice(0, 12)}… (stale image: recompile)`);
   }
   const module = engine.deserialize(image, header.core_wasm_sha256);
+  let core: WasmtimeCore;
   try {
-    return engine.instantiateModule(module, "cwasm");
+    core = engine.instantiateModule(module, "cwasm");
   } finally {
     engine.deleteModule(module);
   }
+  await core.watchdogReady;
+  return core;
 }

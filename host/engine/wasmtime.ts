@@ -70,7 +70,7 @@ export interface EngineSettings {
 interface NativeEngine {
   ptr: Ptr;
   settings: EngineSettings;
-  watchdog?: { worker: Worker; users: number; period_us: number };
+  watchdog?: { worker: Worker; users: number; period_us: number; ready: Promise<void> };
 }
 const nativeEngines = new Map<string, NativeEngine>();
 
@@ -162,16 +162,23 @@ export class WasmtimeError extends Error {
 // epochs from now: the +1 covers an increment landing just after the deadline was set, so a
 // call traps after between watchdog and watchdog + one period of wall-clock time.
 
-function retainWatchdog(lib: WasmtimeLib, engine: NativeEngine, period_us: number): void {
+function retainWatchdog(lib: WasmtimeLib, engine: NativeEngine, period_us: number): Promise<void> {
   if (engine.watchdog) {
     engine.watchdog.users++;
-    return;
+    return engine.watchdog.ready;
   }
   const worker = new Worker(new URL("./wasmtime-watchdog.js", import.meta.url), {
     workerData: { libPath: lib.path, engine: engine.ptr, period_us },
   });
   worker.unref(); // a watchdog never keeps the process alive
-  engine.watchdog = { worker, users: 1, period_us };
+  // A worker takes tens of milliseconds to start; until it says so the watchdog is not armed.
+  const ready = new Promise<void>((res, rej) => {
+    worker.once("message", () => res());
+    worker.once("error", (e) => rej(new WasmtimeError("watchdog", `the epoch timer thread failed: ${e.message}`)));
+  });
+  ready.catch(() => {}); // reported to whoever awaits it
+  engine.watchdog = { worker, users: 1, period_us, ready };
+  return ready;
 }
 
 function releaseWatchdog(engine: NativeEngine): void {
@@ -257,8 +264,14 @@ export function takeTrap(lib: WasmtimeLib, trap: Ptr, where: string): CoreTrap {
 export class WasmtimeCore implements RawCore {
   readonly engine = "wasmtime" as const;
   readonly exports: CoreExports;
-  /** Fuel burnt by the last call (the last tick's cost when called after tick). */
+  /** Fuel burnt by the last call of any export. */
   fuelLastCall = 0;
+  /**
+   * Fuel burnt by the last tick: its deterministic cost, what replay reports per tick against
+   * the budget. After a trap it is a lower bound (wasmtime writes the counter back at calls and
+   * returns, not at every instruction), and the whole budget after out_of_fuel.
+   */
+  fuelLastTick = 0;
   fuelPerTick: bigint;
   private readonly fuelPerCall: bigint;
   private readonly tickDeadline: bigint;
@@ -344,7 +357,11 @@ export class WasmtimeCore implements RawCore {
       tick: (t_us, inboxLen) => {
         tick.args.writeDoubleLE(t_us, VAL.off_of);
         tick.args.writeUInt32LE(inboxLen >>> 0, VAL.size + VAL.off_of);
-        this.call(tick, this.fuelPerTick, this.tickDeadline);
+        try {
+          this.call(tick, this.fuelPerTick, this.tickDeadline);
+        } finally {
+          this.fuelLastTick = this.fuelLastCall;
+        }
         return tick.results.readUInt32LE(VAL.off_of);
       },
       state_hash: () => {
@@ -352,8 +369,11 @@ export class WasmtimeCore implements RawCore {
         return hash.results.readBigUInt64LE(VAL.off_of);
       },
     };
-    if (engine.settings.epoch && opts.watchdog_us > 0) retainWatchdog(lib, engine, opts.epochPeriod_us);
+    this.watchdogReady = engine.settings.epoch && opts.watchdog_us > 0 ? retainWatchdog(lib, engine, opts.epochPeriod_us) : Promise.resolve();
   }
+
+  /** Resolves once the epoch timer runs (instantiate and instantiateCwasm await it). */
+  readonly watchdogReady: Promise<void>;
 
   private prepare(deadline: bigint, fuel: bigint): void {
     const { fn } = this.lib;
@@ -393,7 +413,7 @@ export class WasmtimeCore implements RawCore {
     return {
       engine: "wasmtime", wasmtime: s.wasmtime, library: this.lib.path, target: s.target, loaded_from: this.loadedFrom,
       fuel: s.fuel ? "on" : "off", epoch: s.epoch ? "on" : "off",
-      fuel_last_call: this.fuelLastCall, fuel_budget_per_tick: Number(this.fuelPerTick),
+      fuel_last_call: this.fuelLastCall, fuel_last_tick: this.fuelLastTick, fuel_budget_per_tick: Number(this.fuelPerTick),
       watchdog_us: s.epoch ? this.opts.watchdog_us : 0, core_wasm_sha256: this.module.wasmSha256,
     };
   }
@@ -454,13 +474,16 @@ export class WasmtimeEngine implements EngineFactory {
     this.lib.fn.wasmtime_module_delete(module.ptr);
   }
 
-  async instantiate(wasm: Uint8Array): Promise<RawCore> {
+  async instantiate(wasm: Uint8Array): Promise<WasmtimeCore> {
     const module = this.compile(wasm);
+    let core: WasmtimeCore;
     try {
-      return this.instantiateModule(module, "wasm");
+      core = this.instantiateModule(module, "wasm");
     } finally {
       this.deleteModule(module);
     }
+    await core.watchdogReady;
+    return core;
   }
 }
 
