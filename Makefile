@@ -6,14 +6,35 @@ BOARD ?= loopback
 AS_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null)
 TS_SOURCES := $(shell find host test/host -name '*.ts' 2>/dev/null)
 
-.PHONY: all build install run test test-core test-host typecheck bench soak clean format
+
+.PHONY: all build install wasmtime run test test-core test-host typecheck bench soak clean format
 all: build
 
-# npm ci only when the lockfile changed (or on a fresh clone).
+# npm ci only when the lockfile changed (or on a fresh clone). Never through a symlinked
+# node_modules: npm ci empties the directory it points to (a shared install of another checkout).
 node_modules/.installed: package-lock.json package.json .npmrc
-	npm ci --no-audit --no-fund
-	@touch $@
+	@if [ -L node_modules ]; then echo "node_modules is a link to a shared install: not running npm ci through it"; \
+	else npm ci --no-audit --no-fund && touch $@; fi
 install: node_modules/.installed
+
+# libwasmtime for the wasmtime engine (docs/WASMTIME.md): the C API library shipped inside the
+# official `wasmtime` Python wheel (the wheel is only a container; Python does not run it).
+# WASMTIME_LIB (a path to another libwasmtime) overrides it at run time, not here.
+WASMTIME_VERSION := 49.0.0
+WASMTIME_WHEEL_DIR := vendor/wasmtime/wheel
+vendor/wasmtime/libwasmtime.so:
+	mkdir -p $(WASMTIME_WHEEL_DIR)
+	python3 -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux1_x86_64 \
+	  -d $(WASMTIME_WHEEL_DIR) wasmtime==$(WASMTIME_VERSION)
+	python3 -c 'import glob, sys, zipfile; \
+	whl = glob.glob("$(WASMTIME_WHEEL_DIR)/wasmtime-$(WASMTIME_VERSION)-*.whl")[0]; z = zipfile.ZipFile(whl); \
+	so = [n for n in z.namelist() if n.endswith("/_libwasmtime.so")][0]; \
+	open("$@.tmp", "wb").write(z.read(so)); \
+	meta = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]; \
+	ver = [l.split(":", 1)[1].strip() for l in z.read(meta).decode().splitlines() if l.startswith("Version:")][0]; \
+	open("vendor/wasmtime/VERSION", "w").write(ver + "\n"); print("libwasmtime", ver, "from", whl)'
+	mv $@.tmp $@
+wasmtime: vendor/wasmtime/libwasmtime.so
 
 build/core.wasm: $(AS_SOURCES) asconfig.json node_modules/.installed
 	npx asc --target release
@@ -23,7 +44,7 @@ build/js/.built: $(TS_SOURCES) tsconfig.json node_modules/.installed
 	npx tsc -p tsconfig.json
 	@touch $@
 
-build: build/core.wasm build/js/.built
+build: build/core.wasm build/js/.built vendor/wasmtime/libwasmtime.so
 
 run: build
 	$(NODE) bin/worldcore.js run --board $(BOARD)

@@ -4,5 +4,6 @@ import type { Command } from "./command.js";
 import { runCommand } from "./run.js";
 import { benchCommand } from "./bench.js";
 import { benchWmCommand } from "./bench-wm.js";
+import { compileCommand } from "./compile.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand];

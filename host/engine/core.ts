@@ -177,9 +177,7 @@ export function coreWasm(path = paths.coreWasm): Uint8Array {
 // Engines by name; each is loaded only when asked for (wasmtime needs its native library).
 const engines: Record<EngineName, () => Promise<EngineFactory>> = {
   v8: async () => v8Engine,
-  wasmtime: async () => {
-    throw new Error("the wasmtime engine is not available in this build");
-  },
+  wasmtime: async () => (await import("./wasmtime.js")).wasmtimeEngine(),
 };
 
 export async function engineFactory(engine: EngineName): Promise<EngineFactory> {
