@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ConfigRejected, type Core } from "../../host/engine/core.js";
+import { ConfigRejected, createCore, type Core } from "../../host/engine/core.js";
 import { encodeFrame, type ConfigFrame, type CommandFrame, decodeFrame, type ModelConfig } from "../../host/frames/codec.js";
 import { modelConfig, reduceModel, type DynModel } from "../../host/robot/kinematics.js";
 import type { RobotModel, Vec3 } from "../../host/robot/model.js";
@@ -184,3 +184,17 @@ for (const [name, edit, error, body] of BAD) {
     });
   });
 }
+
+test("rnea: V8 and wasmtime compute bit-identical gravity and bias torques and state hashes", async () => {
+  const arm = serialArm(7, 9, { prismatic: [3] });
+  const frame = encodeFrame(config(modelConfig(reduceModel(arm.robot, arm.driven))));
+  const cores = [await createCore("v8"), await createCore("wasmtime")];
+  for (const c of cores) c.init(frame);
+  for (let i = 1; i <= 50; i++) {
+    const q = arm.driven.map((_, j) => Math.sin(0.37 * i + j)), qd = arm.driven.map((_, j) => 2 * Math.cos(0.11 * i * j));
+    const [a, b] = cores.map((c) => observe(c, i, q, qd));
+    assert.deepEqual(b, a, `tick ${i}`);
+    assert.equal(cores[1]!.stateHash(), cores[0]!.stateHash());
+  }
+  for (const c of cores) c.raw.dispose();
+});
