@@ -61,6 +61,12 @@ export class SimWorld {
   readonly cups: { spec: CupSpec; body: RAPIER.RigidBody }[] = [];
   readonly table: WorldSpec["table"];
   private readonly prevTheta: number[];
+  // Poses and rates of the arm's bodies, read once per step (each rapier call crosses into wasm).
+  private readonly armBodies: RAPIER.RigidBody[] = [];
+  private rot: Quat[] = [];
+  private angvel: Vec3[] = [];
+  private parentIx: number[] = [];
+  private childIx: number[] = [];
 
   constructor(o: WorldOptions) {
     const g = o.world.gravity_m_s2 ?? [0, 0, -9.81];
@@ -143,6 +149,12 @@ export class SimWorld {
       this.joints.push({ name, parent, child, axis, q0_rad: o.initial_q_rad[i]! });
     });
     this.prevTheta = this.joints.map(() => 0);
+    for (const j of this.joints) {
+      for (const b of [j.parent, j.child]) if (!this.armBodies.includes(b)) this.armBodies.push(b);
+      this.parentIx.push(this.armBodies.indexOf(j.parent));
+      this.childIx.push(this.armBodies.indexOf(j.child));
+    }
+    this.sync();
 
     // The table and a floor far below it (a cup that falls off lands there), both fixed.
     const tb = o.world.table;
@@ -158,6 +170,7 @@ export class SimWorld {
       ground,
     );
     for (const c of o.world.cups ?? []) {
+      // Cups may sleep: at rest on the table they cost nothing until something touches them.
       const b = this.world.createRigidBody(RAPIER.RigidBodyDesc.dynamic().setTranslation(c.p_m[0], c.p_m[1], c.p_m[2]));
       this.world.createCollider(
         RAPIER.ColliderDesc.cylinder(c.height_m / 2, c.radius_m).setRotation(Y_TO_Z).setMass(c.mass_kg)
@@ -169,11 +182,17 @@ export class SimWorld {
     }
   }
 
+  /** Reads the arm's body poses and rates after a step. */
+  private sync(): void {
+    this.rot = this.armBodies.map((b) => b.rotation());
+    this.angvel = this.armBodies.map((b) => { const w = b.angvel(); return [w.x, w.y, w.z] as Vec3; });
+  }
+
   /** Joint angles (rad) in board order, continuous across +-pi. */
   readQ(out: Float64Array): void {
     for (let i = 0; i < this.joints.length; i++) {
       const j = this.joints[i]!;
-      const rel = qmul(qconj(j.parent.rotation()), j.child.rotation());
+      const rel = qmul(qconj(this.rot[this.parentIx[i]!]!), this.rot[this.childIx[i]!]!);
       let th = 2 * Math.atan2(rel.x * j.axis[0] + rel.y * j.axis[1] + rel.z * j.axis[2], rel.w);
       const prev = this.prevTheta[i]!;
       while (th - prev > Math.PI) th -= 2 * Math.PI;
@@ -186,27 +205,32 @@ export class SimWorld {
   /** Joint velocities (rad/s): relative angular velocity about the current axis. */
   readQd(out: Float64Array): void {
     for (let i = 0; i < this.joints.length; i++) {
-      const j = this.joints[i]!;
-      const a = qrot(j.parent.rotation(), j.axis);
-      const wc = j.child.angvel(), wp = j.parent.angvel();
-      out[i] = (wc.x - wp.x) * a[0] + (wc.y - wp.y) * a[1] + (wc.z - wp.z) * a[2];
+      const a = qrot(this.rot[this.parentIx[i]!]!, this.joints[i]!.axis);
+      const wc = this.angvel[this.childIx[i]!]!, wp = this.angvel[this.parentIx[i]!]!;
+      out[i] = (wc[0] - wp[0]) * a[0] + (wc[1] - wp[1]) * a[1] + (wc[2] - wp[2]) * a[2];
     }
   }
 
   /** Applies joint torques (N m) for the next step: +tau on the child, -tau on the parent. */
   applyTorques(tau_nm: Float64Array): void {
-    for (const b of this.bodies) b.resetTorques(false);
+    // Sum per body first: one rapier call per body instead of two per joint.
+    const sum = this.armBodies.map(() => [0, 0, 0]);
     for (let i = 0; i < this.joints.length; i++) {
-      const j = this.joints[i]!;
-      const a = qrot(j.parent.rotation(), j.axis);
-      const t = tau_nm[i]!;
-      j.child.addTorque({ x: a[0] * t, y: a[1] * t, z: a[2] * t }, true);
-      if (j.parent.isDynamic()) j.parent.addTorque({ x: -a[0] * t, y: -a[1] * t, z: -a[2] * t }, true);
+      const a = qrot(this.rot[this.parentIx[i]!]!, this.joints[i]!.axis);
+      const t = tau_nm[i]!, c = sum[this.childIx[i]!]!, p = sum[this.parentIx[i]!]!;
+      for (let k = 0; k < 3; k++) { c[k] += a[k]! * t; p[k] -= a[k]! * t; }
     }
+    this.armBodies.forEach((b, k) => {
+      if (!b.isDynamic()) return;
+      const s = sum[k]!;
+      b.resetTorques(false);
+      b.addTorque({ x: s[0]!, y: s[1]!, z: s[2]! }, true);
+    });
   }
 
   step(): void {
     this.world.step();
+    this.sync();
   }
 
   cupPose(i: number): { p: Vec3; quat: Quat } {
