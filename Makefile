@@ -2,7 +2,7 @@
 # Targets are the interface (CONVENTIONS.md): build, run, test, bench, soak, clean.
 SHELL := /bin/bash
 NODE ?= node
-BOARD ?= loopback
+BOARD ?= sim-arm
 AS_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null)
 TS_SOURCES := $(shell find host test/host -name '*.ts' 2>/dev/null)
 

@@ -28,6 +28,7 @@ export const v8Engine: EngineFactory = {
       obs_ptr: () => ex.obs_ptr() >>> 0,
       max_frame_bytes: () => ex.max_frame_bytes() >>> 0,
       max_joints: () => ex.max_joints(),
+      percept_ptr: () => ex.percept_ptr() >>> 0,
       init: (n) => { try { return ex.init(n) >>> 0; } catch (e) { throw classify(e); } },
       tick: (t, n) => { try { return ex.tick(t, n) >>> 0; } catch (e) { throw classify(e); } },
       state_hash: () => BigInt.asUintN(64, BigInt(ex.state_hash() as unknown as bigint)),
