@@ -43,8 +43,8 @@ export class DatasetError extends Error {
 }
 
 // A floor on std so a constant channel (a joint that never moved, an absent object) normalises to
-// zero instead of dividing by zero; 1e-3 is below any sensor's resolution that matters here.
-const STD_FLOOR = 1e-3;
+// zero instead of dividing by zero: 1 cm or 0.01 rad, the scale below which motion does not matter here.
+const STD_FLOOR = 1e-2;
 
 function meanStd(rows: Float64Array[], dim: number): [number[], number[]] {
   const mean = new Array<number>(dim).fill(0), sq = new Array<number>(dim).fill(0);

@@ -7,7 +7,7 @@ const W = 900, HGT = 360, PAD = 56;
 const COLOURS = { train: "#1f77b4", val: "#d62728", before: "#7f7f7f", after: "#2ca02c", parts: ["#9467bd", "#8c564b", "#e377c2", "#17becf"] };
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const fmt = (v: number) => (v === 0 ? "0" : Math.abs(v) >= 100 || Math.abs(v) < 0.01 ? v.toExponential(1) : v.toPrecision(2));
+const fmt = (v: number) => (v === 0 ? "0" : Math.abs(v) >= 1e5 || Math.abs(v) < 0.01 ? v.toExponential(1) : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(2));
 
 interface Panel { x0: number; y0: number; w: number; h: number }
 interface Series { name: string; colour: string; points: [number, number][]; dash?: boolean }
