@@ -22,18 +22,63 @@ export function headLayers(a: Architecture, head: HeadName): LayerSpec[] {
   return layers(a).filter((l) => l.head === head);
 }
 
+// The three products of a linear layer, each written as dot products over contiguous rows
+// (a register accumulator beats a load-add-store per element by ~3x in V8), four outputs at a
+// time so every loaded x is used four times.
+
+/** out[i, j] = sum_k a[i, k] b[j, k] (+ out[i, j] when accumulate): rows of a and b both length K. */
+function dotRows(out: Float64Array, a: Float64Array, b: Float64Array, I: number, Jn: number, K: number, accumulate: boolean): void {
+  let i = 0;
+  // Two rows of a by four rows of b: eight accumulators, each loaded value used two or four times.
+  for (; i + 2 <= I; i += 2) {
+    const a0 = i * K, a1 = a0 + K, o0 = i * Jn, o1 = o0 + Jn;
+    let j = 0;
+    for (; j + 4 <= Jn; j += 4) {
+      const b0 = j * K, b1 = b0 + K, b2 = b1 + K, b3 = b2 + K;
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      for (let k = 0; k < K; k++) {
+        const x0 = a[a0 + k]!, x1 = a[a1 + k]!;
+        const w0 = b[b0 + k]!, w1 = b[b1 + k]!, w2 = b[b2 + k]!, w3 = b[b3 + k]!;
+        s00 += x0 * w0; s01 += x0 * w1; s02 += x0 * w2; s03 += x0 * w3;
+        s10 += x1 * w0; s11 += x1 * w1; s12 += x1 * w2; s13 += x1 * w3;
+      }
+      if (accumulate) {
+        out[o0 + j]! += s00; out[o0 + j + 1]! += s01; out[o0 + j + 2]! += s02; out[o0 + j + 3]! += s03;
+        out[o1 + j]! += s10; out[o1 + j + 1]! += s11; out[o1 + j + 2]! += s12; out[o1 + j + 3]! += s13;
+      } else {
+        out[o0 + j] = s00; out[o0 + j + 1] = s01; out[o0 + j + 2] = s02; out[o0 + j + 3] = s03;
+        out[o1 + j] = s10; out[o1 + j + 1] = s11; out[o1 + j + 2] = s12; out[o1 + j + 3] = s13;
+      }
+    }
+    for (; j < Jn; j++) {
+      const bo = j * K;
+      let s0 = 0, s1 = 0;
+      for (let k = 0; k < K; k++) { const w = b[bo + k]!; s0 += a[a0 + k]! * w; s1 += a[a1 + k]! * w; }
+      if (accumulate) { out[o0 + j]! += s0; out[o1 + j]! += s1; } else { out[o0 + j] = s0; out[o1 + j] = s1; }
+    }
+  }
+  for (; i < I; i++) {
+    const ao = i * K, oo = i * Jn;
+    for (let j = 0; j < Jn; j++) {
+      const bo = j * K;
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a[ao + k]! * b[bo + k]!;
+      if (accumulate) out[oo + j]! += s; else out[oo + j] = s;
+    }
+  }
+}
+
+function transpose(a: Float64Array, R: number, C: number): Float64Array {
+  const t = new Float64Array(R * C);
+  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) t[c * R + r] = a[r * C + c]!;
+  return t;
+}
+
 /** y[b, n] = sum_k x[b, k] W[n, k] + bias[n]. */
 function linear(x: Float64Array, w: Float64Array, bias: Float64Array, B: number, K: number, N: number): Float64Array {
   const y = new Float64Array(B * N);
-  for (let b = 0; b < B; b++) {
-    const xo = b * K, yo = b * N;
-    for (let n = 0; n < N; n++) {
-      const wo = n * K;
-      let s = 0;
-      for (let k = 0; k < K; k++) s += x[xo + k]! * w[wo + k]!;
-      y[yo + n] = s + bias[n]!;
-    }
-  }
+  dotRows(y, x, w, B, N, K, false);
+  for (let b = 0; b < B; b++) for (let n = 0; n < N; n++) y[b * N + n]! += bias[n]!;
   return y;
 }
 
@@ -160,21 +205,11 @@ export function layerBackward(params: Params, grads: Params, c: LayerCache, dy: 
   }
   const w = p(params, `${pre}.weight`);
   const dw = p(grads, `${pre}.weight`), db = p(grads, `${pre}.bias`);
-  const x = c.x;
+  for (let b = 0; b < B; b++) for (let n = 0; n < N; n++) db[n]! += du[b * N + n]!;
+  // dW[n, k] += sum_b du[b, n] x[b, k]; dx[b, k] = sum_n du[b, n] W[n, k].
+  dotRows(dw, transpose(du, B, N), transpose(c.x, B, K), N, K, B, true);
   const dx = new Float64Array(B * K);
-  for (let b = 0; b < B; b++) {
-    const xo = b * K;
-    for (let n = 0; n < N; n++) {
-      const d = du[b * N + n]!;
-      if (d === 0) continue;
-      db[n]! += d;
-      const wo = n * K;
-      for (let k = 0; k < K; k++) {
-        dw[wo + k]! += d * x[xo + k]!;
-        dx[xo + k]! += d * w[wo + k]!;
-      }
-    }
-  }
+  dotRows(dx, du, transpose(w, N, K), B, K, N, false);
   return dx;
 }
 

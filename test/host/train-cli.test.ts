@@ -74,3 +74,11 @@ test("train: bad input exits 2 and says what is wrong", () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("bench train --json reports steps/s for the tiny and the default model", () => {
+  const r = worldcore("bench", "train", "--seconds", "0.1", "--json");
+  assert.equal(r.code, 0, r.stderr);
+  const sps = r.json!.steps_per_s as Record<string, number>;
+  assert.ok(sps.tiny! > 0 && sps.default! > 0);
+  assert.ok(sps.tiny! > sps.default!, "the tiny model should train faster than the default one");
+});
