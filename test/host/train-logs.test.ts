@@ -11,7 +11,8 @@ import { encodeFrame, type Frame } from "../../host/frames/codec.js";
 import { STATES } from "../../host/engine/codes.js";
 import { DatasetError } from "../../host/train/dataset.js";
 import { DEFAULT_SPEC, episodeFromFrames, observationNames, type LoggedFrame, type PerceptFrame } from "../../host/train/frames.js";
-import { episodesFromLogs, readLogFrames } from "../../host/train/logs.js";
+import { episodesFromLogs, readLogFrames, specFromManifest } from "../../host/train/logs.js";
+import { DEFAULT_TRAIN, train } from "../../host/train/trainer.js";
 
 const RUN = STATES.indexOf("running"), DAMP = STATES.indexOf("damping");
 const J = 2, STEP = 20000;
@@ -121,6 +122,13 @@ test("MCAP logs: a folder of files becomes episodes with the files' hashes; corr
     assert.equal(set.board, "test-board");
     assert.deepEqual(set.obsNames, ["j1.q_rad", "j2.q_rad", "j1.qd_rad_s", "j2.qd_rad_s", "cup.x_m", "cup.y_m", "cup.z_m"]);
     assert.equal(set.episodes[0]!.events[8], 1);
+
+    // Logs -> a model: the manifest records the files' hashes, and its layout rebuilds the spec (--init).
+    const r = await train(set, { ...DEFAULT_TRAIN, name: "from-logs", steps: 5, hidden_dim: 16, latent_dim: 8, batch: 8, valEvery: 5, checkpointEvery: 0 });
+    assert.deepEqual(r.model.manifest.training.data_sha256, set.dataSha256);
+    assert.equal(r.model.manifest.board, "test-board");
+    const again = specFromManifest(r.model.manifest);
+    assert.deepEqual([again.joints, again.objects, again.step_us], [spec.joints, spec.objects, STEP]);
 
     writeFileSync(join(dir, "ep3.mcap"), a.subarray(0, a.length - 40));
     assert.throws(() => episodesFromLogs(dir, spec), (e: unknown) => e instanceof DatasetError && e.file.endsWith("ep3.mcap"));
