@@ -5,5 +5,7 @@ import { runCommand } from "./run.js";
 import { benchCommand } from "./bench.js";
 import { benchWmCommand } from "./bench-wm.js";
 import { compileCommand } from "./compile.js";
+import { trainCommand } from "./train.js";
+import { benchTrainCommand } from "./bench-train.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, trainCommand, benchTrainCommand];
