@@ -16,6 +16,7 @@ export interface CoreExports {
   status_ptr(): number;
   max_frame_bytes(): number;
   max_joints(): number;
+  joint_state_ptr(): number;
   init(configLen: number): number;
   tick(t_us: number, inboxLen: number): number;
   state_hash(): bigint;

@@ -27,6 +27,7 @@ export const v8Engine: EngineFactory = {
       status_ptr: () => ex.status_ptr() >>> 0,
       max_frame_bytes: () => ex.max_frame_bytes() >>> 0,
       max_joints: () => ex.max_joints(),
+      joint_state_ptr: () => ex.joint_state_ptr() >>> 0,
       init: (n) => { try { return ex.init(n) >>> 0; } catch (e) { throw classify(e); } },
       tick: (t, n) => { try { return ex.tick(t, n) >>> 0; } catch (e) { throw classify(e); } },
       state_hash: () => BigInt.asUintN(64, BigInt(ex.state_hash() as unknown as bigint)),
