@@ -3,7 +3,8 @@
 import * as loader from "@assemblyscript/loader";
 import { CoreTrap, type CoreExports, type EngineFactory, type RawCore } from "./types.js";
 
-function classify(e: unknown): CoreTrap {
+/** A WebAssembly RuntimeError from V8 as the engine-neutral CoreTrap (also used by wm-v8.ts). */
+export function classify(e: unknown): CoreTrap {
   const msg = e instanceof Error ? e.message : String(e);
   const kind = /unreachable/i.test(msg) ? "unreachable" : /out of bounds/i.test(msg) ? "out_of_bounds" : "other";
   return new CoreTrap("v8", kind, msg);
