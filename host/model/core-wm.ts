@@ -22,7 +22,7 @@ export interface PlannerOptions {
   samples: number; horizon: number; iterations: number; elites: number; temperature: number;
   riskWeight: number; stdInit: number; stdMin: number; seed: bigint;
 }
-/** TD-MPC2's defaults (Hansen et al. 2024, Table 8) except samples/iterations, sized for 20 ms (docs/WORLD_MODEL.md). */
+/** TD-MPC2's defaults (Hansen et al. 2024, Table 8) except samples/iterations, sized for 20 ms with the board model (docs/WORLD-MODEL.md, "Sizing"). */
 export const DEFAULT_PLANNER: PlannerOptions = {
   samples: 256, horizon: 3, iterations: 4, elites: 32, temperature: 0.5, riskWeight: 1, stdInit: 2, stdMin: 0.05, seed: 1n,
 };
