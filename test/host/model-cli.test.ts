@@ -69,3 +69,26 @@ test("model: bad input exits 2 and says what and where", () => {
   assert.equal(mis.code, 2);
   assert.match(mis.stderr, /manifest\.json: board: trained for board "loopback", not "three"/);
 });
+
+test("a board whose `model` names a model folder runs with the planner: run --json reports its figures", () => {
+  const m = join(dir, "for-run");
+  assert.equal(worldcore("model", "init", "--board", "loopback", "--out", m, "--hidden", "16", "--latent", "8").code, 0);
+  const boardDir = join(dir, "with-model");
+  mkdirSync(boardDir);
+  const b = JSON.parse(readFileSync(join(paths.boards, "loopback/board.json"), "utf8"));
+  delete b.$schema;
+  b.model = "../for-run"; // relative to the board folder
+  writeFileSync(join(boardDir, "board.json"), JSON.stringify(b));
+  const r = worldcore("run", "--board", boardDir, "--duration", "0.3", "--json");
+  assert.equal(r.code, 0, r.stderr);
+  const p = r.json!.planner as Record<string, unknown>;
+  assert.ok((p.steps as number) >= 10, `planner steps ${p.steps}`);
+  assert.equal(r.json!.task, "arm-run");
+  assert.ok(((r.json!.counters as Record<string, number>).plan_frames) >= 10);
+  // A board naming a model folder that is not there: exit 2, naming the board file and field.
+  b.model = "../nowhere";
+  writeFileSync(join(boardDir, "board.json"), JSON.stringify(b));
+  const bad = worldcore("run", "--board", boardDir, "--duration", "0.1");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /board\.json: model: model folder .*nowhere does not exist/);
+});
