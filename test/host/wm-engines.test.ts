@@ -99,3 +99,37 @@ test("a trap inside the planner's instance is a typed CoreTrap on both engines",
     assert.throws(() => c.plan(new Float32Array(arch.obs_dim), 0, 1), (e: unknown) => e instanceof CoreTrap && e.kind === "out_of_bounds" && e.engine === ENGINES[i]);
   }
 });
+
+test("a burst of NaN sensor values: every frame rejected, then the decode_burst fault, at the same tick with the same bytes on both engines", async () => {
+  const { createCore } = await import("../../host/engine/core.js");
+  const { configFrame, loadBoard } = await import("../../host/board/load.js");
+  const { encodeFrame } = await import("../../host/frames/codec.js");
+  const board = loadBoard("loopback").board;
+  const mid = board.joints.map((j) => (j.limits.q_min_rad + j.limits.q_max_rad) / 2);
+  const cores = [await createCore("v8"), await createCore("wasmtime")];
+  const seen = cores.map(() => ({ faultTick: -1, out: [] as Buffer[] }));
+  cores.forEach((c) => c.init(encodeFrame(configFrame(board))));
+  for (let tick = 0; tick < 40; tick++) {
+    const t = (tick + 1) * 1000;
+    // Good sensors, arm, run; from tick 10 on, every sensor frame carries a NaN velocity.
+    const qd = mid.map((_, j) => (tick >= 10 && j === 3 ? NaN : 0));
+    cores.forEach((c, i) => {
+      c.push(encodeFrame({ v: 1, k: "sensor", seq: tick + 1, t_us: t, q: mid, qd }));
+      if (tick === 2) c.push(encodeFrame({ v: 1, k: "ctl", seq: 1, op: "arm" }));
+      if (tick === 3) c.push(encodeFrame({ v: 1, k: "ctl", seq: 2, op: "run" }));
+      c.tick(t);
+      seen[i]!.out.push(Buffer.from(c.outbox()));
+      if (seen[i]!.faultTick < 0 && c.status().fault !== "none") seen[i]!.faultTick = tick;
+    });
+  }
+  const [a, b] = seen as [(typeof seen)[0], (typeof seen)[0]];
+  a.out.forEach((o, k) => assert.ok(o.equals(b.out[k]!), `tick ${k}: outbox differs`));
+  const s = cores[0]!.status();
+  assert.equal(s.fault, "decode_burst");
+  assert.equal(s.rejects.nonfinite, 30);
+  // The board's reject_burst is 10: the tenth NaN frame (tick 19) latches the fault.
+  assert.equal(a.faultTick, 19);
+  assert.equal(b.faultTick, 19);
+  assert.equal(cores[1]!.status().fault, "decode_burst");
+  assert.equal(cores[0]!.stateHash(), cores[1]!.stateHash());
+});
