@@ -82,6 +82,8 @@ export class Planning {
       await worker.terminate();
       throw e;
     }
+    // A session that dies of an error must not hang on this thread: it is ref'd only while close() waits.
+    worker.unref();
     return new Planning(opts, ring, snapshot, null, { worker, control, done });
   }
 
@@ -106,6 +108,7 @@ export class Planning {
     if (this.inline) stats = this.inline.stats();
     else {
       const t = this.thread!;
+      t.worker.ref();
       Atomics.store(t.control, CTL_STOP, 1);
       stats = await t.done;
       await t.worker.terminate();

@@ -203,3 +203,15 @@ test("realtime session with a model: the loop runs, the planner thread plans and
   assert.equal(s.trapped, null);
   assert.equal(s.planner!.trapped, null);
 });
+
+test("soak: ten simulated seconds with the default board model and planner, twice and on wasmtime, identical hashes", { skip: !process.env.WORLDCORE_SOAK }, async () => {
+  const full = join(dir, "full");
+  writeBoardModel(full, lb.board, { seed: 7 });
+  const run = (engine: "v8" | "wasmtime") => runSession({ board: lb, duration_s: 10, hashEvery: 100, seed: 11, model: full, engine });
+  const a = await run("v8");
+  const b = await run("v8");
+  const c = await run("wasmtime");
+  assert.deepEqual(b.hashes, a.hashes);
+  assert.deepEqual(c.hashes, a.hashes);
+  assert.ok(a.counters.plan_frames > 490);
+});
