@@ -61,6 +61,8 @@ test: build test-core test-host
 
 bench: build
 	$(NODE) bin/worldcore.js bench
+	$(NODE) bin/worldcore.js bench wm
+	$(NODE) bin/worldcore.js bench engines
 
 soak: build
 	WORLDCORE_SOAK=1 WORLDCORE_TICK_WATCHDOG_US=500000 $(NODE) --test build/js/test/host/

@@ -7,5 +7,6 @@ import { benchWmCommand } from "./bench-wm.js";
 import { compileCommand } from "./compile.js";
 import { trainCommand } from "./train.js";
 import { benchTrainCommand } from "./bench-train.js";
+import { modelCommand } from "./model.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, trainCommand, benchTrainCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand];

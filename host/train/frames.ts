@@ -3,26 +3,20 @@
 // core wrote (or, without those, from plans), cost and event labels from object poses. Works on
 // decoded frames in memory; host/train/logs.ts feeds it from MCAP files.
 import { STATES } from "../engine/codes.js";
-import type { CommandFrame, Frame, PlanFrame, SensorFrame } from "../frames/codec.js";
+import type { CommandFrame, Frame, PerceptFrame, PlanFrame, SensorFrame } from "../frames/codec.js";
 import { DatasetError, EVENTS, type Episode } from "./dataset.js";
 
-/**
- * A percept frame (object poses from perception or the simulator). Provisional: the frame schema
- * (docs/FRAMES.md) does not define it yet; this is the shape the trainer reads.
- */
-export interface PerceptFrame {
-  v: 1; k: "percept"; t_us: number; seq?: number;
-  objects: { name: string; p: number[]; contact?: boolean }[];
-}
+/** The name an object takes in observations and specs: percept frames identify objects by id. */
+export const objectName = (id: number): string => `obj${id}`;
 
 /** One message of a log: the channel it came on, the log time (µs) and the decoded frame. */
-export interface LoggedFrame { channel: string; log_time_us: number; frame: Frame | PerceptFrame }
+export interface LoggedFrame { channel: string; log_time_us: number; frame: Frame }
 
 export interface EpisodeSpec {
   step_us: number;
   /** The board's joint names, in the order of the sensor frames' q / qd (the actions' names). */
   joints: string[];
-  /** Objects whose positions join the observation (x, y, z each, in this order); [] for none. */
+  /** Objects (objectName(id)) whose positions join the observation (x, y, z each, in this order); [] for none. */
   objects: string[];
   /** An object falls when its z drops more than this below its first observed z (m). */
   fall_drop_m: number;
@@ -95,12 +89,14 @@ export function episodeFromFrames(id: string, messages: LoggedFrame[], spec: Epi
   const sT = sensors.map((s) => s.t_us), cT = cmds.map((c) => c.t_us!), pT = plans.map((p) => p.t), oT = percepts.map((p) => p.t_us);
 
   // Object tracks: zero-order hold of the last percept (the first one before it was seen).
+  // Percept frames carry no contact flag, so contact_lost labels stay 0 from logs (docs/TRAINING.md).
   const poseAt = (name: string, t: number): { p: number[]; contact: boolean } => {
+    const has = (f: PerceptFrame) => f.obj.find((x) => objectName(x.id) === name);
     let i = lastAtOrBefore(oT, t);
-    for (; i >= 0; i--) { const o = percepts[i]!.objects.find((x) => x.name === name); if (o) return { p: o.p, contact: o.contact === true }; }
-    const first = percepts.find((f) => f.objects.some((x) => x.name === name))?.objects.find((x) => x.name === name);
+    for (; i >= 0; i--) { const o = has(percepts[i]!); if (o) return { p: o.p, contact: false }; }
+    const first = percepts.map(has).find((o) => o !== undefined);
     if (!first) throw new DatasetError(id, `object "${name}"`, "never appears in a percept frame");
-    return { p: first.p, contact: first.contact === true };
+    return { p: first.p, contact: false };
   };
   const restZ = spec.objects.map((n) => poseAt(n, -Infinity).p[2]!);
 

@@ -10,13 +10,14 @@ import { McapWriter, TempBuffer } from "@mcap/core";
 import { encodeFrame, type Frame } from "../../host/frames/codec.js";
 import { STATES } from "../../host/engine/codes.js";
 import { DatasetError } from "../../host/train/dataset.js";
-import { DEFAULT_SPEC, episodeFromFrames, observationNames, type LoggedFrame, type PerceptFrame } from "../../host/train/frames.js";
+import { DEFAULT_SPEC, episodeFromFrames, observationNames, type LoggedFrame } from "../../host/train/frames.js";
+import type { PerceptFrame } from "../../host/frames/codec.js";
 import { episodesFromLogs, readLogFrames, specFromManifest } from "../../host/train/logs.js";
 import { DEFAULT_TRAIN, train } from "../../host/train/trainer.js";
 
 const RUN = STATES.indexOf("running"), DAMP = STATES.indexOf("damping");
 const J = 2, STEP = 20000;
-const spec = { ...DEFAULT_SPEC, step_us: STEP, joints: ["j1", "j2"], objects: ["cup"], min_steps: 2 };
+const spec = { ...DEFAULT_SPEC, step_us: STEP, joints: ["j1", "j2"], objects: ["obj1"], min_steps: 2 };
 
 /**
  * A 1 kHz log of `ms` milliseconds: q_j(t) = (j+1) t_s (so resampling is checkable exactly),
@@ -34,7 +35,7 @@ function fakeLog(ms: number, opts: { fallMs?: number; touchMs?: number; dampFrom
     }
     if (i % 10 === 0) {
       const fallen = opts.fallMs !== undefined && i >= opts.fallMs;
-      const p: PerceptFrame = { v: 1, k: "percept", t_us: t, objects: [{ name: "cup", p: [0.5, 0, fallen ? 0.55 : 0.75], contact: i < (opts.touchMs ?? -1) }] };
+      const p: PerceptFrame = { v: 1, k: "percept", seq: i + 1, t_us: t, obj: [{ id: 1, p: [0.5, 0, fallen ? 0.55 : 0.75], quat: [1, 0, 0, 0] }] };
       msg(p, "inbox");
     }
   }
@@ -60,13 +61,13 @@ test("resampled to the model step: observations interpolate sensors, actions are
   assert.ok(ep!.events.every((v) => v === 0));
 });
 
-test("labels: object_falls on the step its z drops below rest - fall_drop_m, contact_lost when contact ends", () => {
+test("labels: object_falls on the step its z drops below rest - fall_drop_m; no contact_lost from percept frames (they carry no contact)", () => {
   const [ep] = episodeFromFrames("log", fakeLog(200, { fallMs: 90, touchMs: 50 }), spec);
-  // Fall seen by the percept at 90 ms: the step 80 -> 100 ms (k = 4). Contact last true at 40 ms, false at 50: step 40 -> 60 (k = 2).
+  // Fall seen by the percept at 90 ms: the step 80 -> 100 ms (k = 4).
   const falls = [...Array(ep!.steps).keys()].filter((k) => ep!.events[2 * k] === 1);
   const lost = [...Array(ep!.steps).keys()].filter((k) => ep!.events[2 * k + 1] === 1);
   assert.deepEqual(falls, [4]);
-  assert.deepEqual(lost, [2]);
+  assert.deepEqual(lost, []);
 });
 
 test("a spell outside running (damping) cuts the episode into segments; plans stand in when no command was logged", () => {
@@ -120,7 +121,7 @@ test("MCAP logs: a folder of files becomes episodes with the files' hashes; corr
     assert.deepEqual(set.episodes.map((e) => e.steps), [10, 6]);
     assert.equal(set.dataSha256.length, 2);
     assert.equal(set.board, "test-board");
-    assert.deepEqual(set.obsNames, ["j1.q_rad", "j2.q_rad", "j1.qd_rad_s", "j2.qd_rad_s", "cup.x_m", "cup.y_m", "cup.z_m"]);
+    assert.deepEqual(set.obsNames, ["j1.q_rad", "j2.q_rad", "j1.qd_rad_s", "j2.qd_rad_s", "obj1.x_m", "obj1.y_m", "obj1.z_m"]);
     assert.equal(set.episodes[0]!.events[8], 1);
 
     // Logs -> a model: the manifest records the files' hashes, and its layout rebuilds the spec (--init).
