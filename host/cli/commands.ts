@@ -5,5 +5,8 @@ import { runCommand } from "./run.js";
 import { benchCommand } from "./bench.js";
 import { benchWmCommand } from "./bench-wm.js";
 import { compileCommand } from "./compile.js";
+import { imageCommand } from "./image.js";
+import { flashCommand } from "./flash.js";
+import { bootCommand } from "./boot.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, imageCommand, flashCommand, bootCommand];

@@ -10,6 +10,9 @@ export interface WorkerRequest {
   seed: number;
   engine: EngineName;
   faults?: Record<string, unknown>;
+  /** From a firmware image (host/image/boot.ts): the core.wasm to run, and its .cwasm for wasmtime. */
+  wasm?: Uint8Array;
+  cwasm?: Uint8Array;
 }
 
 export type WorkerMessage =
