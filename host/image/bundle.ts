@@ -23,8 +23,16 @@ const leaveOut = {
 
 export const HOST_ENTRY = "host/worldcore.js";
 
-/** Bundles the compiled host (build/js/host) this module belongs to. Returns image paths and bytes. */
-export async function bundleHost(): Promise<{ path: string; bytes: Uint8Array }[]> {
+let cached: Promise<{ path: string; bytes: Uint8Array }[]> | undefined;
+
+/** Bundles the compiled host (build/js/host) this module belongs to, once per process. Image paths and bytes. */
+export function bundleHost(): Promise<{ path: string; bytes: Uint8Array }[]> {
+  cached ??= bundle();
+  cached.catch(() => { cached = undefined; });
+  return cached;
+}
+
+async function bundle(): Promise<{ path: string; bytes: Uint8Array }[]> {
   const here = dirname(fileURLToPath(import.meta.url)); // build/js/host/image
   let esbuild: typeof import("esbuild");
   try {

@@ -136,7 +136,7 @@ export function readImage(bytes: Uint8Array, file: string, publicKey?: KeyObject
   }
   if (sigProblem) {
     if (manifest.signer.key_id !== sigProblem) {
-      throw new ImageError("IMAGE_WRONG_KEY", file, `signature (byte ${sigAt})`, `the manifest names key ${manifest.signer.key_id} (${manifest.signer.name}) as signer, not the given key ${sigProblem}`);
+      throw new ImageError("IMAGE_WRONG_KEY", file, `signature (byte ${sigAt})`, `the manifest names key ${manifest.signer.key_id} (${manifest.signer.name}) as signer, not the given key ${sigProblem}: a wrong key, or the manifest was changed`);
     }
     throw badSignature(file, sigAt, sigProblem);
   }
