@@ -174,6 +174,12 @@ test("an image for another board is refused unless --force-board; so is a mismat
   assert.ok(e instanceof ImageError && e.code === "IMAGE_OTHER_BOARD" && e.exitCode === 2, String(e));
   assert.match(e.message, /built for board "loopback-other", the target is board "loopback" \(--force-board/);
   assert.equal(readBootState(root)!.trial, null, "nothing written");
+  const t = readFileSync(v2);
+  t[t.length >> 1]! ^= 1;
+  writeFileSync(join(dir, "t.wci"), t);
+  const seq = readBootState(root)!.seq;
+  assert.throws(() => flashImage({ file: join(dir, "t.wci"), root, publicKey: key.publicKey }), (x: unknown) => x instanceof ImageError && x.code === "IMAGE_PART_HASH");
+  assert.equal(readBootState(root)!.seq, seq, "a flash verifies before it writes anything");
   const f = flashImage({ file: other, root, publicKey: key.publicKey, forceBoard: true });
   assert.equal(f.board, "loopback-other");
   assert.equal(readBootState(root)!.board, "loopback-other");
