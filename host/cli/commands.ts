@@ -8,5 +8,6 @@ import { compileCommand } from "./compile.js";
 import { imageCommand } from "./image.js";
 import { flashCommand } from "./flash.js";
 import { bootCommand } from "./boot.js";
+import { benchImageCommand } from "./bench-image.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, imageCommand, flashCommand, bootCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, imageCommand, flashCommand, bootCommand, benchImageCommand];

@@ -26,7 +26,8 @@ export const HOST_ENTRY = "host/worldcore.js";
 let cached: Promise<{ path: string; bytes: Uint8Array }[]> | undefined;
 
 /** Bundles the compiled host (build/js/host) this module belongs to, once per process. Image paths and bytes. */
-export function bundleHost(): Promise<{ path: string; bytes: Uint8Array }[]> {
+export function bundleHost(fresh = false): Promise<{ path: string; bytes: Uint8Array }[]> {
+  if (fresh) cached = undefined;
   cached ??= bundle();
   cached.catch(() => { cached = undefined; });
   return cached;

@@ -38,6 +38,8 @@ export interface HarnessReport {
   /** Boots that started something other than what was expected, or nothing: must stay 0. */
   wrong: number;
   phases: Record<CutPhase, number>;
+  /** The same, for the SIGKILL cycles alone (where a real process was killed). */
+  kill_phases: Record<CutPhase, number>;
   damage: Record<Damage, number>;
   failures: string[];
 }
@@ -96,6 +98,7 @@ export async function runPowerCutHarness(o: HarnessOptions): Promise<HarnessRepo
   const rep: HarnessReport = {
     cycles: 0, booted_new: 0, booted_old: 0, wrong: 0,
     phases: { "before-anything": 0, "while-writing": 0, "written-not-switched": 0, switched: 0 },
+    kill_phases: { "before-anything": 0, "while-writing": 0, "written-not-switched": 0, switched: 0 },
     damage: { none: 0, truncated: 0, "flipped-byte": 0, "zeroed-block": 0, "corrupt-after-switch": 0 },
     failures: [],
   };
@@ -132,6 +135,7 @@ export async function runPowerCutHarness(o: HarnessOptions): Promise<HarnessRepo
       phase = cutAt === "switched" ? "switched" : cutAt === "verified" ? "before-anything" : cutAt === "marked-writing" ? "while-writing" : "written-not-switched";
     }
     rep.phases[phase]++;
+    if (c < o.killCycles) rep.kill_phases[phase]++;
     let damage: Damage = "none";
     let expectNew = phase === "switched";
     if (!expectNew && phase !== "before-anything" && rand() < 0.6) {

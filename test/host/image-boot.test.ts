@@ -188,3 +188,25 @@ test("an image for another board is refused unless --force-board; so is a mismat
   mkdirSync(join(fresh, "x"));
   assert.throws(() => flashImage({ file: v1, root: join(fresh, "missing"), publicKey: key.publicKey }), (x: unknown) => x instanceof ImageError && x.code === "FLASH_TARGET");
 });
+
+test("a wasmtime board boots from its image's .cwasm in the control worker, same state as from core.wasm", async (t) => {
+  const { hostTarget } = await import("../../host/engine/wasmtime.js");
+  if (!hostTarget()) return t.skip("this host is not a wasmtime target");
+  await ready;
+  const wt = join(dir, "wt.wci");
+  await buildTo(wt, tempBoard(dir, "loopback", { name: "loopback-wt", engine: "wasmtime" }), key, "1.0.4");
+  const root = tempDir("imgwt");
+  flashImage({ file: wt, root, publicKey: key.publicKey });
+  const r = await quick(root, { runtime: "worker", duration_s: 0.2, healthyAfter_s: 0.1 });
+  assert.equal(r.ok, true);
+  assert.equal(r.marked_good, true);
+  assert.equal(r.summary!.engine, "wasmtime");
+  // The same board on V8 from the same core.wasm: the same state after the same ticks.
+  const v8root = tempDir("imgv8");
+  const v8 = join(dir, "v8.wci");
+  await buildTo(v8, tempBoard(tempDir("imgv8b"), "loopback", { name: "loopback-wt", engine: "v8" }), key, "1.0.5");
+  flashImage({ file: v8, root: v8root, publicKey: key.publicKey });
+  const r8 = await quick(v8root, { duration_s: 0.2, healthyAfter_s: 0.1 });
+  assert.equal(r8.summary!.engine, "v8");
+  assert.equal(r.summary!.state_hash, r8.summary!.state_hash);
+});
