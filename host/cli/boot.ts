@@ -11,11 +11,12 @@ import { lockMemory } from "../image/rt.js";
 export const bootCommand: Command = {
   name: "boot",
   summary: "verify and start the board's image from its A/B slots, mark it good or roll back (init runs this)",
-  usage: "worldcore boot --root ROOT --pubkey KEY [--duration S] [--healthy-after S] [--lockstep] [--mlock] [--seed N] [--json]",
+  usage: "worldcore boot --root ROOT --pubkey KEY [--duration S] [--healthy-after S] [--lockstep] [--mlock] [--tick-watchdog-us N] [--seed N] [--json]",
   async run(argv) {
     const { values } = parse(argv, {
       root: { type: "string" }, pubkey: { type: "string" }, duration: { type: "string" }, "healthy-after": { type: "string" },
       lockstep: { type: "boolean" }, seed: { type: "string" }, mlock: { type: "boolean" },
+      "tick-watchdog-us": { type: "string" },
     });
     const out = makeOut(values.json === true);
     if (!values.root || !values.pubkey) throw new UsageError("boot needs --root ROOT and --pubkey KEY");
@@ -28,6 +29,8 @@ export const bootCommand: Command = {
     const r = await boot({
       root: resolve(values.root), publicKey, duration_s, healthyAfter_s, mode: values.lockstep ? "lockstep" : "realtime",
       seed: num(values.seed, "--seed", 1), log: (l) => out.log(l),
+      // wasmtime boards: the wall-clock limit of one tick (HIL rigs and loaded CI machines loosen it).
+      wasmtime: values["tick-watchdog-us"] === undefined ? undefined : { watchdog_us: num(values["tick-watchdog-us"], "--tick-watchdog-us", 10_000, 1) },
       onProgress: (p) => out.progress(`boot: ${p.sim_s.toFixed(2)} s  faults ${p.faults}  ${p.state}`),
     });
     if (!r.slot) out.log(`boot: nothing valid to run: safe torque off ${r.safe_torque_off?.commanded ? "commanded" : "NOT commanded"} (${r.safe_torque_off?.reason})`);

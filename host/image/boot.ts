@@ -154,6 +154,8 @@ export interface BootOptions {
   healthyAfter_s?: number;
   mode?: "lockstep" | "realtime";
   seed?: number;
+  /** wasmtime instance options for the .cwasm (tests on a loaded machine loosen the tick watchdog). */
+  wasmtime?: { watchdog_us?: number; fuelPerTick?: number };
   /** "worker": the control worker, as on a board; "inline": this thread (the power-cut harness). */
   runtime?: "worker" | "inline";
   at?(step: BootStep): void;
@@ -213,11 +215,11 @@ export async function boot(o: BootOptions): Promise<BootResult> {
       let core;
       if (cwasm) {
         const { instantiateCwasm } = await import("../engine/wasmtime-aot.js");
-        core = new Core(await instantiateCwasm(cwasm, {}, "core.cwasm (image)"));
+        core = new Core(await instantiateCwasm(cwasm, { ...o.wasmtime }, "core.cwasm (image)"));
       }
       summary = await runSession({ ...common, board: loadBoard(boardDir), wasm: new Uint8Array(wasm), core, onProgress });
     } else {
-      summary = await runInWorker({ ...common, board: boardDir, wasm: new Uint8Array(wasm), cwasm: cwasm ? new Uint8Array(cwasm) : undefined }, onProgress);
+      summary = await runInWorker({ ...common, board: boardDir, wasm: new Uint8Array(wasm), cwasm: cwasm ? new Uint8Array(cwasm) : undefined, wasmtime: o.wasmtime }, onProgress);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

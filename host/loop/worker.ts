@@ -16,7 +16,7 @@ try {
   if (req.cwasm && req.engine === "wasmtime") {
     const { instantiateCwasm } = await import("../engine/wasmtime-aot.js");
     const { sha256Hex } = await import("../engine/wasmtime.js");
-    core = new Core(await instantiateCwasm(req.cwasm, req.wasm ? { expectCoreSha256: sha256Hex(req.wasm) } : {}, "core.cwasm (image)"));
+    core = new Core(await instantiateCwasm(req.cwasm, { ...req.wasmtime, ...(req.wasm ? { expectCoreSha256: sha256Hex(req.wasm) } : {}) }, "core.cwasm (image)"));
   }
   const summary = await runSession({
     wasm: req.wasm,

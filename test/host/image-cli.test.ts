@@ -47,7 +47,7 @@ for (const board of boards) {
     const f = wc("flash", img, "--target", root, "--pubkey", pub, "--json");
     assert.equal(f.code, 0, f.stderr);
     assert.equal(f.json.slot, "a");
-    const r = wc("boot", "--root", root, "--pubkey", pub, "--duration", "1", "--healthy-after", "0.5", "--lockstep", "--json");
+    const r = wc("boot", "--root", root, "--pubkey", pub, "--duration", "1", "--healthy-after", "0.5", "--lockstep", "--tick-watchdog-us", "5000000", "--json");
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.equal(r.json.slot, "a");
     assert.equal(r.json.marked_good, true);
