@@ -63,6 +63,7 @@ bench: build
 	$(NODE) bin/worldcore.js bench
 	$(NODE) bin/worldcore.js bench wm
 	$(NODE) bin/worldcore.js bench engines
+	$(NODE) bin/worldcore.js bench image --board $(BOARD)
 
 soak: build
 	WORLDCORE_SOAK=1 WORLDCORE_TICK_WATCHDOG_US=500000 $(NODE) --test build/js/test/host/

@@ -8,5 +8,9 @@ import { compileCommand } from "./compile.js";
 import { trainCommand } from "./train.js";
 import { benchTrainCommand } from "./bench-train.js";
 import { modelCommand } from "./model.js";
+import { imageCommand } from "./image.js";
+import { flashCommand } from "./flash.js";
+import { bootCommand } from "./boot.js";
+import { benchImageCommand } from "./bench-image.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand, imageCommand, flashCommand, bootCommand, benchImageCommand];
