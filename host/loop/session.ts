@@ -85,7 +85,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
 
   const core = await createCore(engine, opts.wasm);
   core.init(encodeFrame(configFrame(board, opts.configExtra)));
-  const drivers = opts.drivers ?? (await createDrivers(opts.board, { seed, faults: opts.faults }));
+  const drivers = opts.drivers ?? (await createDrivers(opts.board, { seed, faults: opts.faults, mode }));
   const task = opts.task ?? scriptedTask(board);
   const sensorRing = new Ring(1 << 16);
   const operatorRing = new Ring(1 << 18);

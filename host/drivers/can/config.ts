@@ -44,7 +44,7 @@ export interface CanSpec {
   host_id: number;
   /** A joint with no reply for this long is marked stale (st bit) in its sensor frame. */
   reply_timeout_us: number;
-  /** How long poll waits (wall clock) for the replies to the last command. */
+  /** How long poll waits (wall clock) for the replies to the last command (lockstep; realtime waits at most half a period). */
   reply_wait_us: number;
   bus_off: BusOffPolicy;
   period_us: number;
@@ -126,7 +126,7 @@ export function canSpec(lb: LoadedBoard): CanSpec {
   }
   return {
     buses, joints, host_id, reply_timeout_us,
-    reply_wait_us: d.reply_wait_us ?? Math.min(reply_timeout_us, 5000),
+    reply_wait_us: d.reply_wait_us ?? 20_000,
     bus_off: { recovery: d.bus_off?.recovery ?? "restart", retry_us: d.bus_off?.retry_us ?? 100_000, max_attempts: d.bus_off?.max_attempts ?? 5 },
     period_us, plant: d.plant, ...(imu ? { imu } : {}),
   };

@@ -1,26 +1,30 @@
-// A CAN bus through an SLCAN (Lawicel) serial adapter, over `serialport`. Bus-off is read from
-// the adapter refusing transmits (BELL) and its status flags (F command, bit 7).
-import { SerialPort } from "serialport";
-import { BELL, SLCAN_BITRATES, SlcanParser, STATUS_BUS_ERROR, encodeFrameLine, type CanFrame } from "./slcan.js";
+// A CAN bus through an SLCAN (Lawicel) serial adapter, over `serialport` (host/drivers/serial.ts).
+// Bus-off is read from the adapter refusing transmits (BELL) and its status flags (F, bit 7).
+import { openSerial, type SerialLine } from "../serial.js";
+import { SLCAN_BITRATES, SlcanParser, STATUS_BUS_ERROR, encodeFrameLine, type CanFrame } from "./slcan.js";
 import type { BusEvent, CanTransport } from "./transport.js";
 
 export class SlcanTransport implements CanTransport {
   onFrame: (f: CanFrame) => void = () => {};
   onEvent: (e: BusEvent) => void = () => {};
-  private port: SerialPort | undefined;
+  private port: SerialLine | undefined;
   private out = "";
   private readonly parser = new SlcanParser();
   private statusAsked = false;
+  static readonly SETTLE_MS = 30;
 
   constructor(readonly name: string, readonly path: string, readonly baud: number, readonly bitrate: number) {}
 
   async open(): Promise<void> {
     const rate = SLCAN_BITRATES[this.bitrate];
     if (!rate) throw new Error(`bus ${this.name}: SLCAN has no bitrate ${this.bitrate} (have: ${Object.keys(SLCAN_BITRATES).join(", ")})`);
-    const port = new SerialPort({ path: this.path, baudRate: this.baud, autoOpen: false });
-    await new Promise<void>((res, rej) => port.open((e) => (e ? rej(new Error(`bus ${this.name}: cannot open ${this.path}: ${e.message}`)) : res())));
+    const port = await openSerial(this.path, this.baud, `bus ${this.name}`);
+    // Close the channel and drop whatever the line still holds from an earlier session (frames
+    // the adapter queued while nobody read them would pass for fresh replies).
+    port.write(Buffer.from("C\r", "latin1"));
+    await new Promise((r) => setTimeout(r, SlcanTransport.SETTLE_MS));
     this.port = port;
-    port.on("data", (chunk: Buffer) => this.parser.push(chunk, (ev) => {
+    port.onData((chunk: Buffer) => this.parser.push(chunk, (ev) => {
       switch (ev.kind) {
         case "frame": this.onFrame(ev.frame); break;
         case "error":
@@ -36,9 +40,8 @@ export class SlcanTransport implements CanTransport {
         default: break;
       }
     }));
-    port.on("close", () => this.onEvent({ kind: "closed", reason: `${this.path} closed` }));
-    // Close first: the adapter may still be open from an earlier run.
-    this.out += "C\r" + rate + "\r" + "O\r";
+    port.onClose(() => this.onEvent({ kind: "closed", reason: `${this.path} closed` }));
+    this.out += rate + "\r" + "O\r";
     this.flush();
   }
 
@@ -62,9 +65,7 @@ export class SlcanTransport implements CanTransport {
     const port = this.port;
     if (!port) return;
     this.port = undefined;
-    await new Promise<void>((res) => port.drain(() => res()));
-    await new Promise<void>((res) => port.close(() => res()));
+    await port.close();
   }
 }
 
-export { BELL };
