@@ -31,7 +31,7 @@ export const runCommand: Command = {
       out.progress(`sim ${p.sim_s.toFixed(2)} s  ${p.speed_x_realtime.toFixed(1)}x real time  tracking ${(p.tracking_rms_rad * 1000).toFixed(2)} mrad  faults ${p.faults}  ${p.state}`),
     );
     report(out.log, s);
-    const ok = !s.trapped && s.state !== "damping" && s.state !== "safe_stop";
+    const ok = !s.trapped && !s.stopped && s.state !== "damping" && s.state !== "safe_stop";
     return out.done({ ok, ...s }, ok ? EXIT_OK : EXIT_CHECK_FAILED);
   },
 };
@@ -46,5 +46,8 @@ function report(log: (l: string) => void, s: SessionSummary): void {
   log(`peak torque N m: ${s.peak_torque_nm.join(" ")}`);
   const rej = Object.entries(s.rejects).map(([k, v]) => `${k} ${v}`).join(", ");
   if (rej) log(`rejected frames: ${rej}`);
+  const drv = Object.entries(s.driver).filter(([, v]) => v !== 0 && v !== false).map(([k, v]) => `${k} ${v}`).join(", ");
+  if (drv) log(`driver: ${drv}`);
+  if (s.stopped) log(`stopped early: ${s.stopped}; drivers closed (CAN: zero torque and exit motor mode sent)`);
   if (s.trapped) log(`CORE TRAPPED at tick ${s.trapped.tick}: ${s.trapped.message}; safe torque off sent to every driver`);
 }

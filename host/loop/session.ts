@@ -32,6 +32,8 @@ export interface SessionOptions {
   onProgress?(p: Progress): void;
   faults?: Record<string, unknown>;
   drivers?: DriverSet;
+  /** Non-zero at index 0 ends the run after the current tick (SIGINT/SIGTERM from the CLI). */
+  stop?: Int32Array;
 }
 
 export interface Progress { sim_s: number; wall_s: number; speed_x_realtime: number; tracking_rms_rad: number; faults: number; state: string }
@@ -68,6 +70,8 @@ export interface SessionSummary {
   state_hash: string;
   hashes?: string[];
   trapped: null | { kind: string; message: string; abort: unknown; tick: number };
+  /** Set when the run was stopped before its duration (a signal). */
+  stopped?: string;
   /** What the drivers know of the world (simulators: e.g. whether the cup is on the table). */
   world?: Record<string, unknown>;
 }
@@ -112,7 +116,9 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   // Realtime pacing: sleep with Atomics.wait until shortly before the deadline, then spin.
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
+  let stopped: string | undefined;
   for (; tick < totalTicks; tick++) {
+    if (opts.stop && Atomics.load(opts.stop, 0) !== 0) { stopped = `stop requested (signal ${Atomics.load(opts.stop, 0)})`; break; }
     if (mode === "lockstep") {
       t_us = (tick + 1) * period_us;
     } else {
@@ -211,6 +217,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
     state_hash: trapped ? "" : hex(core.stateHash()),
     ...(opts.hashEvery ? { hashes } : {}),
     trapped,
+    ...(stopped ? { stopped } : {}),
   };
   const world = drivers.truth?.().extra;
   if (world) summary.world = world;

@@ -65,9 +65,14 @@ export async function createCanDrivers(lb: LoadedBoard, opts: DriverOptions): Pr
     Atomics.notify(v.ctl, CTL_CMD_SEQ);
   };
   // A joint already stale is not waited for: one dead actuator must not slow every tick.
+  // A corrupt line from the adapter may have been a reply: counted as one, so that a bit error
+  // costs no wait (the joint it hid is simply missing this round).
+  const badIdx = counterIndex("bad_input");
+  let badSeen = 0;
   const allAnswered = () => {
-    for (let j = 0; j < n; j++) if (missedRounds[j]! < staleRounds && Atomics.load(v.replied, j) < lastSeq.value) return false;
-    return true;
+    let pending = 0;
+    for (let j = 0; j < n; j++) if (missedRounds[j]! < staleRounds && Atomics.load(v.replied, j) < lastSeq.value) pending++;
+    return pending <= v.counters[badIdx]! - badSeen;
   };
 
   return {
@@ -84,6 +89,7 @@ export async function createCanDrivers(lb: LoadedBoard, opts: DriverOptions): Pr
         if (allAnswered()) break;
         Atomics.wait(v.ctl, CTL_REPLY_EPOCH, epoch, Number(left_ns) / 1e6);
       }
+      badSeen = v.counters[badIdx]!;
       const busOff = Atomics.load(v.ctl, CTL_BUS_OFF);
       let any = false;
       for (let j = 0; j < n; j++) {

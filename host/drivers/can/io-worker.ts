@@ -28,7 +28,8 @@ const sentSeq = new Int32Array(n);
 const sentAt_ns = new Array<bigint>(n).fill(0n);
 const byBusId = spec.buses.map((_, bi) => new Map(spec.joints.filter((j) => j.bus === bi).map((j) => [j.id, j])));
 const recovery = spec.buses.map(() => ({ attempts: 0, timer: undefined as NodeJS.Timeout | undefined }));
-const lateAfter_ns = BigInt(Math.round(spec.reply_wait_us * 1000));
+// Late: answered after the board's reply timeout (the reply still counts; the delay is seen).
+const lateAfter_ns = BigInt(Math.round(spec.reply_timeout_us * 1000));
 let imuPort: SerialLine | undefined;
 // Atomics.waitAsync is in Node 20 (V8 8.7) but not in this TypeScript lib.
 const waitAsync = (Atomics as unknown as {
@@ -142,7 +143,11 @@ async function main(): Promise<void> {
     t.onEvent = (e) => {
       if (e.kind === "bus_off") onBusOff(bi);
       else if (e.kind === "tx_error") count("tx_errors");
-      else if (e.kind === "bad_input") count("bad_input");
+      else if (e.kind === "bad_input") {
+        count("bad_input");
+        Atomics.add(v.ctl, CTL_REPLY_EPOCH, 1);
+        Atomics.notify(v.ctl, CTL_REPLY_EPOCH);
+      }
     };
   });
   for (const t of transports) await t.open();
