@@ -6,5 +6,6 @@ import { benchCommand } from "./bench.js";
 import { benchWmCommand } from "./bench-wm.js";
 import { compileCommand } from "./compile.js";
 import { simbusCommand } from "./simbus.js";
+import { benchCanCommand } from "./bench-can.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, simbusCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, simbusCommand, benchCanCommand];
