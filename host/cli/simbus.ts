@@ -53,6 +53,9 @@ export const simbusCommand: Command = {
       process.once("SIGTERM", stop);
       if (duration_s > 0) setTimeout(stop, duration_s * 1000).unref();
     });
+    // Let the line drain first: the host's last words (zero torque, exit motor mode) may still be
+    // in the pty when the signal comes.
+    await new Promise((r) => setTimeout(r, 200));
     const world = sim.world();
     await sim.stop();
     await pty?.close();

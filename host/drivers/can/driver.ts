@@ -64,14 +64,15 @@ export async function createCanDrivers(lb: LoadedBoard, opts: DriverOptions): Pr
     sentAt = process.hrtime.bigint();
     Atomics.notify(v.ctl, CTL_CMD_SEQ);
   };
-  // A joint already stale is not waited for: one dead actuator must not slow every tick.
+  // A joint is waited for until one round short of stale: a dead actuator costs a few waits,
+  // not one per tick, and a joint is never marked stale without having been waited for.
   // A corrupt line from the adapter may have been a reply: counted as one, so that a bit error
   // costs no wait (the joint it hid is simply missing this round).
   const badIdx = counterIndex("bad_input");
   let badSeen = 0;
   const allAnswered = () => {
     let pending = 0;
-    for (let j = 0; j < n; j++) if (missedRounds[j]! < staleRounds && Atomics.load(v.replied, j) < lastSeq.value) pending++;
+    for (let j = 0; j < n; j++) if (missedRounds[j]! < staleRounds - 1 && Atomics.load(v.replied, j) < lastSeq.value) pending++;
     return pending <= v.counters[badIdx]! - badSeen;
   };
 
