@@ -10,13 +10,14 @@ import { makeOut, UsageError, EXIT_OK } from "./output.js";
 export const simbusCommand: Command = {
   name: "simbus",
   summary: "emulate an SLCAN adapter and a board's CAN actuators (on a simulated plant) on a serial port, with faults",
-  usage: "worldcore simbus --board NAME|PATH (--port PTY | --pty) [--bus NAME] [--plant NAME] [--seed N] [--duration S]\n" +
+  usage: "worldcore simbus --board NAME|PATH (--port PTY | --pty) [--bus NAME] [--plant NAME] [--imu PTY] [--seed N] [--duration S]\n" +
     "       [--fault no-reply:JOINT[:FROM[:TO]] | late:JOINT:DELAY_US | bit-errors:RATE | bus-off:ROUND[:HOLD] | over-temp:JOINT:ROUND[:TEMP_C]]... [--json]\n" +
+    "  --imu PTY emulates the board's WT901 IMU there (a level base at rest, 200 Hz at 1 kHz control).\n" +
     "  --pty makes a pty pair with socat and puts its host end at the board's bus port (so `worldcore run --board NAME` finds it).",
   async run(argv) {
     const { values } = parse(argv, {
       board: { type: "string" }, port: { type: "string" }, pty: { type: "boolean" }, bus: { type: "string" },
-      plant: { type: "string" }, seed: { type: "string" }, duration: { type: "string" }, fault: { type: "string", multiple: true },
+      plant: { type: "string" }, imu: { type: "string" }, seed: { type: "string" }, duration: { type: "string" }, fault: { type: "string", multiple: true },
     });
     const out = makeOut(values.json === true);
     if (!values.board) throw new UsageError("simbus needs --board");
@@ -39,7 +40,7 @@ export const simbusCommand: Command = {
     }
     let sim: SimBus;
     try {
-      sim = new SimBus(lb, { port: port!, bus: values.bus, faults, seed, plant: values.plant });
+      sim = new SimBus(lb, { port: port!, bus: values.bus, faults, seed, plant: values.plant, ...(values.imu ? { imuPort: values.imu } : {}) });
     } catch (e) {
       await pty?.close();
       throw new UsageError((e as Error).message);

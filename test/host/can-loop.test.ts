@@ -6,9 +6,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadBoard } from "../../host/board/load.js";
-import { runSession, type SessionSummary } from "../../host/loop/session.js";
+import { runSession, type SessionOptions, type SessionSummary } from "../../host/loop/session.js";
+import { decodeFrame, type SensorFrame } from "../../host/frames/codec.js";
 import { openPtyPair, ptyUnavailable, type PtyPair } from "../../host/drivers/can/pty.js";
 import { paths } from "../../host/paths.js";
 
@@ -18,9 +21,9 @@ if (noPty) console.log(`# CAN loop tests skipped: ${noPty}`);
 
 interface Sim { pty: PtyPair; child: ChildProcess; stop(): Promise<Record<string, unknown>> }
 
-async function startSimbus(faults: string[] = []): Promise<Sim> {
+async function startSimbus(faults: string[] = [], board = "loopback-can", extra: string[] = []): Promise<Sim> {
   const pty = await openPtyPair();
-  const args = [CLI, "simbus", "--board", "loopback-can", "--port", pty.device, "--json", ...faults.flatMap((f) => ["--fault", f])];
+  const args = [CLI, "simbus", "--board", board, "--port", pty.device, "--json", ...extra, ...faults.flatMap((f) => ["--fault", f])];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "", err = "";
   child.stdout!.on("data", (d) => (out += d));
@@ -41,11 +44,13 @@ async function startSimbus(faults: string[] = []): Promise<Sim> {
   };
 }
 
-async function runOverBus(duration_s: number, faults: string[] = []): Promise<{ s: SessionSummary; sim: Record<string, unknown> }> {
-  const sim = await startSimbus(faults);
+interface Extra { board?: string; simArgs?: string[]; session?: Partial<SessionOptions> }
+
+async function runOverBus(duration_s: number, faults: string[] = [], x: Extra = {}): Promise<{ s: SessionSummary; sim: Record<string, unknown> }> {
+  const sim = await startSimbus(faults, x.board, x.simArgs);
   process.env.WORLDCORE_CAN_PORT_CAN0 = sim.pty.host;
   try {
-    const s = await runSession({ board: loadBoard("loopback-can"), duration_s });
+    const s = await runSession({ board: loadBoard(x.board ?? "loopback-can"), duration_s, ...x.session });
     return { s, sim: await sim.stop() };
   } finally {
     delete process.env.WORLDCORE_CAN_PORT_CAN0;
@@ -135,5 +140,48 @@ test("SIGTERM during a run: the loop stops, every actuator gets zero torque and 
   } finally {
     const world = await sim.stop();
     assert.deepEqual(world.motor_mode_at_exit, [false, false, false, false, false, false, false]);
+  }
+});
+
+test("a core trap sends zero torque, then the drivers exit motor mode on every actuator", opts, async () => {
+  const { s, sim } = await runOverBus(1.0, [], {
+    session: {
+      afterTick(tick, _t, core) {
+        // As in session.test.ts: a torn write over the core's joint count traps the next tick.
+        if (tick === 100) new DataView(core.mem.buffer).setFloat64(0x161000, 1e12, true);
+      },
+    },
+  });
+  assert.equal(s.trapped?.tick, 101);
+  assert.equal(s.driver.safe_torque_off, 1);
+  assert.deepEqual(sim.motor_mode_at_exit, [false, false, false, false, false, false, false]);
+});
+
+test("the WT901 IMU on its own serial line reaches the core in the sensor frames", opts, async () => {
+  // loopback-can with an IMU: simbus emulates it on a second pty pair.
+  const b = JSON.parse(readFileSync(join(paths.boards, "loopback-can/board.json"), "utf8"));
+  b.sensors.push({ kind: "imu", protocol: "wt901", port: "set-by-WORLDCORE_IMU_PORT", baud: 115200 });
+  delete b.$schema;
+  const dir = mkdtempSync(join(tmpdir(), "wc-imu-board-"));
+  writeFileSync(join(dir, "board.json"), JSON.stringify(b));
+  const imuPty = await openPtyPair();
+  process.env.WORLDCORE_IMU_PORT = imuPty.host;
+  const imus: SensorFrame["imu"][] = [];
+  try {
+    const { s, sim } = await runOverBus(0.5, [], {
+      board: dir, simArgs: ["--imu", imuPty.device],
+      session: { hooks: { inbox(f) { const d = decodeFrame(f); if (d.k === "sensor" && d.imu) imus.push(d.imu); } } },
+    });
+    assert.equal(s.state, "running", JSON.stringify(s.faults));
+    assert.ok((sim.imu_samples as number) >= 90, String(sim.imu_samples));
+    assert.ok((s.driver.imu_samples as number) >= 50, String(s.driver.imu_samples));
+    assert.equal(s.driver.imu_checksum_errors, 0);
+    assert.ok(imus.length > 100);
+    const last = imus[imus.length - 1]!;
+    assert.ok(Math.abs(last.acc[2]! - 9.80665) < 0.01, String(last.acc));
+    assert.deepEqual(last.quat, [1, 0, 0, 0].map((q) => Math.min(q, 32767 / 32768)));
+  } finally {
+    delete process.env.WORLDCORE_IMU_PORT;
+    await imuPty.close();
   }
 });

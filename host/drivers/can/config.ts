@@ -122,7 +122,8 @@ export function canSpec(lb: LoadedBoard): CanSpec {
   if (imuSensor) {
     if (imuSensor.protocol !== "wt901") fail("sensors.imu.protocol", `only "wt901" is supported, got ${JSON.stringify(imuSensor.protocol)}`);
     if (typeof imuSensor.port !== "string") fail("sensors.imu.port", "an IMU needs a serial port");
-    imu = { protocol: "wt901", port: imuSensor.port as string, baud: (imuSensor.baud as number | undefined) ?? 115200 };
+    const port = process.env.WORLDCORE_IMU_PORT ?? (imuSensor.port as string);
+    imu = { protocol: "wt901", port: isAbsolute(port) ? port : resolve(paths.root, port), baud: (imuSensor.baud as number | undefined) ?? 115200 };
   }
   return {
     buses, joints, host_id, reply_timeout_us,

@@ -1,6 +1,6 @@
 // simbus: a simulated SLCAN adapter with the board's MIT-mode actuators behind it, driven by a
 // registered plant (loopback, or sim-arm's physics), so the control loop closes through real
-// protocol bytes on a serial port. Faults can be injected: an actuator that stops replying,
+// protocol bytes on a serial port (and the board's WT901 IMU on another). Faults can be injected: an actuator that stops replying,
 // late replies, bit errors on the serial line, bus-off, an over-temperature flag.
 // Used by `worldcore simbus`, by tests and by `worldcore bench can`.
 //
@@ -15,6 +15,7 @@ import { Rng } from "../rng.js";
 import { createPlant, type Plant } from "../plant.js";
 import { canSpec, toActuatorPos, toActuatorVel, toJointTau, type CanJoint, type CanSpec, busPort } from "./config.js";
 import { MIT_ERROR, decodeCommand, encodeReply, specialOf, type MitCommand } from "./mit.js";
+import { encodeSample } from "../imu/wt901.js";
 import { SlcanParser, encodeFrameLine, STATUS_BUS_ERROR, type CanFrame } from "./slcan.js";
 
 export interface SimFaults {
@@ -37,11 +38,15 @@ export interface SimBusOptions {
   seed?: number;
   /** Plant name (default: the board's drivers.plant, else loopback). */
   plant?: string;
+  /** Serial port on which to emulate the board's WT901 IMU (a sample every imu_every rounds). */
+  imuPort?: string;
+  imu_every?: number;
 }
 
 export interface SimBusStats {
   rounds: number; frames_rx: number; replies_tx: number; tx_refused: number; bad_lines: number;
   dropped_no_reply: number; delayed: number; corrupted: number; bus_off_entered: number; motor_mode: number;
+  imu_samples: number;
 }
 
 interface Actuator { j: CanJoint; mode: boolean; zero_rad: number; cmd: MitCommand; commanded: boolean }
@@ -51,9 +56,10 @@ export class SimBus {
   readonly bus: number;
   readonly stats: SimBusStats = {
     rounds: 0, frames_rx: 0, replies_tx: 0, tx_refused: 0, bad_lines: 0, dropped_no_reply: 0, delayed: 0,
-    corrupted: 0, bus_off_entered: 0, motor_mode: 0,
+    corrupted: 0, bus_off_entered: 0, motor_mode: 0, imu_samples: 0,
   };
   private port: SerialPort | undefined;
+  private imu: SerialPort | undefined;
   private plant!: Plant;
   private readonly parser = new SlcanParser();
   private readonly actuators = new Map<number, Actuator>();
@@ -94,6 +100,11 @@ export class SimBus {
     const port = new SerialPort({ path: this.opts.port, baudRate: this.spec.buses[this.bus]!.baud ?? 921600, autoOpen: false });
     await new Promise<void>((res, rej) => port.open((e) => (e ? rej(new Error(`simbus: cannot open ${this.opts.port}: ${e.message}`)) : res())));
     this.port = port;
+    if (this.opts.imuPort) {
+      const imu = new SerialPort({ path: this.opts.imuPort, baudRate: 115200, autoOpen: false });
+      await new Promise<void>((res, rej) => imu.open((e) => (e ? rej(new Error(`simbus: cannot open IMU port ${this.opts.imuPort}: ${e.message}`)) : res())));
+      this.imu = imu;
+    }
     port.on("data", (chunk: Buffer) => {
       this.parser.push(chunk, (ev) => {
         if (ev.kind === "frame") this.onFrame(ev.frame);
@@ -111,6 +122,9 @@ export class SimBus {
     const port = this.port;
     this.port = undefined;
     if (port) await new Promise<void>((res) => port.close(() => res()));
+    const imu = this.imu;
+    this.imu = undefined;
+    if (imu) await new Promise<void>((res) => imu.close(() => res()));
   }
 
   /** Joint state of the plant (for tests and reports). */
@@ -190,6 +204,11 @@ export class SimBus {
     }
     this.plant.step(this.spec.period_us, this.tau_nm);
     this.stats.rounds++;
+    if (this.imu && this.stats.rounds % (this.opts.imu_every ?? 5) === 0) {
+      // A base at rest, level: gravity on z, no rotation (the arm's base does not move).
+      this.imu.write(Buffer.from(encodeSample({ acc_m_s2: [0, 0, 9.80665], gyro_rad_s: [0, 0, 0], quat: [1, 0, 0, 0], temp_c: 30 })));
+      this.stats.imu_samples++;
+    }
     if (faults.bus_off && this.stats.rounds === faults.bus_off.at && !this.busOff) {
       this.busOff = true;
       this.busOffSince = this.stats.rounds;
