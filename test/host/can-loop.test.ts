@@ -79,6 +79,13 @@ test("loopback-can closes the loop through SLCAN bytes over a pty and tracks as 
   assert.deepEqual(sim.motor_mode_at_exit, [false, false, false, false, false, false, false], "close() exits motor mode on every actuator");
 });
 
+test("a lockstep run over the bus is exactly reproducible (same state hash with a fresh simbus)", opts, async () => {
+  const a = await runOverBus(0.5);
+  const b = await runOverBus(0.5);
+  assert.equal(a.s.driver.reply_missing, 0);
+  assert.equal(a.s.state_hash, b.s.state_hash);
+});
+
 test("an actuator that stops replying is marked stale within the board's timeout and the core faults", opts, async () => {
   const { s } = await runOverBus(1.2, ["no-reply:j3:800"]);
   assert.ok(s.faults.driver_status! >= 1, JSON.stringify(s.faults));
