@@ -61,33 +61,33 @@ async function runOverBus(duration_s: number, faults: string[] = [], x: Extra = 
 const opts = { skip: noPty, timeout: 60_000 };
 
 test("loopback-can closes the loop through SLCAN bytes over a pty and tracks as well as loopback", opts, async () => {
-  const { s, sim } = await runOverBus(1.0);
-  const ref = await runSession({ board: loadBoard("loopback"), duration_s: 1.0 });
+  const { s, sim } = await runOverBus(0.6);
+  const ref = await runSession({ board: loadBoard("loopback"), duration_s: 0.6 });
   assert.equal(s.state, "running", JSON.stringify(s.faults));
   assert.deepEqual(s.faults, {});
-  assert.equal(s.ticks, 1000);
-  assert.equal(s.driver.sensor_frames, 1000);
+  assert.equal(s.ticks, 600);
+  assert.equal(s.driver.sensor_frames, 600);
   assert.equal(s.driver.reply_missing, 0);
   // One reply per actuator per round (enter-motor-mode included; the last round's may still be on the way).
-  assert.ok((s.driver.replies as number) >= 7 * 1000 && (s.driver.replies as number) <= 7 * 1001, String(s.driver.replies));
+  assert.ok((s.driver.replies as number) >= 7 * 600 && (s.driver.replies as number) <= 7 * 601, String(s.driver.replies));
   assert.equal(s.driver.bad_input, 0);
   // Measured 2.0 mrad on both boards: the quantisation of 12-bit torque must not show.
   assert.ok(s.tracking_rms_rad > 0 && s.tracking_rms_rad < 1.5 * ref.tracking_rms_rad, `CAN ${s.tracking_rms_rad} vs loopback ${ref.tracking_rms_rad}`);
-  // 1000 ticks and the zero-torque round of close(); the I/O thread sends only the newest of
+  // 600 ticks and the zero-torque round of close(); the I/O thread sends only the newest of
   // rounds posted faster than it writes (the last command and close() often are).
-  assert.ok((sim.rounds as number) >= 990 && (sim.rounds as number) <= 1001, String(sim.rounds));
+  assert.ok((sim.rounds as number) >= 590 && (sim.rounds as number) <= 601, String(sim.rounds));
   assert.deepEqual(sim.motor_mode_at_exit, [false, false, false, false, false, false, false], "close() exits motor mode on every actuator");
 });
 
 test("a lockstep run over the bus is exactly reproducible (same state hash with a fresh simbus)", opts, async () => {
-  const a = await runOverBus(0.5);
-  const b = await runOverBus(0.5);
+  const a = await runOverBus(0.3);
+  const b = await runOverBus(0.3);
   assert.equal(a.s.driver.reply_missing, 0);
   assert.equal(a.s.state_hash, b.s.state_hash);
 });
 
 test("an actuator that stops replying is marked stale within the board's timeout and the core faults", opts, async () => {
-  const { s } = await runOverBus(1.2, ["no-reply:j3:800"]);
+  const { s } = await runOverBus(0.5, ["no-reply:j3:300"]);
   assert.ok(s.faults.driver_status! >= 1, JSON.stringify(s.faults));
   assert.ok(s.state === "damping" || s.state === "safe_stop", s.state);
   assert.equal(s.driver.stale_marks, 1);
@@ -97,13 +97,13 @@ test("an actuator that stops replying is marked stale within the board's timeout
 });
 
 test("an over-temperature flag from an actuator reaches the core as over_temperature", opts, async () => {
-  const { s } = await runOverBus(1.0, ["over-temp:j2:700:95"]);
+  const { s } = await runOverBus(0.4, ["over-temp:j2:200:95"]);
   assert.ok(s.faults.over_temperature! >= 1, JSON.stringify(s.faults));
   assert.ok((s.driver.actuator_errors as number) > 0);
 });
 
 test("bit errors on the serial line are counted and never trusted; the loop keeps running", opts, async () => {
-  const { s, sim } = await runOverBus(1.0, ["bit-errors:0.01"]);
+  const { s, sim } = await runOverBus(0.5, ["bit-errors:0.01"]);
   assert.ok((sim.corrupted as number) > 0);
   // Every corrupted line the driver read is detected (the last round's may land after it closed).
   assert.ok((s.driver.bad_input as number) > 0 && (s.driver.bad_input as number) <= (sim.corrupted as number));
@@ -111,12 +111,12 @@ test("bit errors on the serial line are counted and never trusted; the loop keep
 });
 
 test("late replies are counted", opts, async () => {
-  const { s } = await runOverBus(0.3, ["late:j1:4000"]);
+  const { s } = await runOverBus(0.2, ["late:j1:4000"]);
   assert.ok((s.driver.replies_late as number) > 0);
 });
 
 test("bus-off is reported and recovered by reopening the channel (board policy restart)", opts, async () => {
-  const { s, sim } = await runOverBus(1.0, ["bus-off:500"]);
+  const { s, sim } = await runOverBus(0.5, ["bus-off:200"]);
   assert.equal(sim.bus_off_entered, 1);
   assert.equal(s.driver.bus_off, 1);
   assert.equal(s.driver.bus_recoveries, 1);
@@ -151,7 +151,7 @@ test("SIGTERM during a run: the loop stops, every actuator gets zero torque and 
 });
 
 test("a core trap sends zero torque, then the drivers exit motor mode on every actuator", opts, async () => {
-  const { s, sim } = await runOverBus(1.0, [], {
+  const { s, sim } = await runOverBus(0.3, [], {
     session: {
       afterTick(tick, _t, core) {
         // As in session.test.ts: a torn write over the core's joint count traps the next tick.
@@ -175,15 +175,15 @@ test("the WT901 IMU on its own serial line reaches the core in the sensor frames
   process.env.WORLDCORE_IMU_PORT = imuPty.host;
   const imus: SensorFrame["imu"][] = [];
   try {
-    const { s, sim } = await runOverBus(0.5, [], {
+    const { s, sim } = await runOverBus(0.3, [], {
       board: dir, simArgs: ["--imu", imuPty.device],
       session: { hooks: { inbox(f) { const d = decodeFrame(f); if (d.k === "sensor" && d.imu) imus.push(d.imu); } } },
     });
     assert.equal(s.state, "running", JSON.stringify(s.faults));
-    assert.ok((sim.imu_samples as number) >= 90, String(sim.imu_samples));
-    assert.ok((s.driver.imu_samples as number) >= 50, String(s.driver.imu_samples));
+    assert.ok((sim.imu_samples as number) >= 50, String(sim.imu_samples));
+    assert.ok((s.driver.imu_samples as number) >= 30, String(s.driver.imu_samples));
     assert.equal(s.driver.imu_checksum_errors, 0);
-    assert.ok(imus.length > 100);
+    assert.ok(imus.length > 50, String(imus.length));
     const last = imus[imus.length - 1]!;
     assert.ok(Math.abs(last.acc[2]! - 9.80665) < 0.01, String(last.acc));
     assert.deepEqual(last.quat, [1, 0, 0, 0].map((q) => Math.min(q, 32767 / 32768)));
