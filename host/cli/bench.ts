@@ -7,6 +7,7 @@ import { round } from "../loop/stats.js";
 import { parse, num, type Command } from "./command.js";
 import { makeOut, EXIT_OK } from "./output.js";
 import { benchWmCommand } from "./bench-wm.js";
+import { benchRecorderCommand } from "./bench-recorder.js";
 
 export const benchCommand: Command = {
   name: "bench",
@@ -15,6 +16,7 @@ export const benchCommand: Command = {
   async run(argv) {
     // `bench wm` and `bench engines` are their own commands; `bench` alone is the foundation's.
     if (argv[0] === "wm") return benchWmCommand.run(argv.slice(1));
+    if (argv[0] === "recorder") return benchRecorderCommand.run(argv.slice(1));
     const { values } = parse(argv, { ticks: { type: "string" }, frames: { type: "string" } });
     const out = makeOut(values.json === true);
     const ticks = num(values.ticks, "--ticks", 20000, 100);

@@ -5,5 +5,9 @@ import { runCommand } from "./run.js";
 import { benchCommand } from "./bench.js";
 import { benchWmCommand } from "./bench-wm.js";
 import { compileCommand } from "./compile.js";
+import { replayCommand } from "./replay.js";
+import { logCommand } from "./log.js";
+import { hilCommand } from "./hil.js";
+import { benchRecorderCommand } from "./bench-recorder.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, replayCommand, logCommand, hilCommand, benchRecorderCommand];

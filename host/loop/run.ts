@@ -2,6 +2,7 @@
 import { Worker } from "node:worker_threads";
 import type { EngineName } from "../engine/types.js";
 import type { Progress, SessionSummary } from "./session.js";
+import type { RecordOptions } from "../recorder/recorder.js";
 
 export interface WorkerRequest {
   board: string;
@@ -10,6 +11,7 @@ export interface WorkerRequest {
   seed: number;
   engine: EngineName;
   faults?: Record<string, unknown>;
+  record?: RecordOptions;
 }
 
 export type WorkerMessage =

@@ -1,7 +1,7 @@
 // A whole run of the control loop on one board: core + drivers + rings + operator task, in
 // lockstep (simulated time, exactly reproducible) or realtime (paced on the wall clock).
 // Called by the control worker (host/loop/worker.ts) and directly by tests.
-import { createCore, CoreTrap, type Core } from "../engine/core.js";
+import { createCore, coreWasm, CoreTrap, type Core } from "../engine/core.js";
 import type { EngineName } from "../engine/types.js";
 import { Ring } from "../bridge/ring.js";
 import { configFrame, type LoadedBoard } from "../board/load.js";
@@ -11,6 +11,7 @@ import { decodeFrame, encodeFrame, isCommand, type CommandFrame } from "../frame
 import { ControlLoop, type LoopHooks } from "./control.js";
 import { Samples, round } from "./stats.js";
 import { scriptedTask, type Task } from "./task.js";
+import { Recorder, type RecordOptions, type RecordingSummary } from "../recorder/recorder.js";
 
 export interface SessionOptions {
   board: LoadedBoard;
@@ -32,6 +33,8 @@ export interface SessionOptions {
   onProgress?(p: Progress): void;
   faults?: Record<string, unknown>;
   drivers?: DriverSet;
+  /** Flight recorder (host/recorder/): everything that crosses the core boundary, to a log. */
+  record?: RecordOptions;
 }
 
 export interface Progress { sim_s: number; wall_s: number; speed_x_realtime: number; tracking_rms_rad: number; faults: number; state: string }
@@ -70,6 +73,7 @@ export interface SessionSummary {
   trapped: null | { kind: string; message: string; abort: unknown; tick: number };
   /** What the drivers know of the world (simulators: e.g. whether the cup is on the table). */
   world?: Record<string, unknown>;
+  recording?: RecordingSummary;
 }
 
 const hex = (h: bigint) => h.toString(16).padStart(16, "0");
@@ -84,13 +88,18 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   const totalTicks = Math.max(1, Math.round(opts.duration_s * board.control_hz));
 
   const core = await createCore(engine, opts.wasm);
-  core.init(encodeFrame(configFrame(board, opts.configExtra)));
+  const config = encodeFrame(configFrame(board, opts.configExtra));
+  core.init(config);
+  const recorder = opts.record
+    ? new Recorder(opts.record, { board: opts.board, config, wasm: opts.wasm ?? coreWasm(), engine, mode, seed })
+    : undefined;
+  await recorder?.ready;
   const drivers = opts.drivers ?? (await createDrivers(opts.board, { seed, faults: opts.faults }));
   const task = opts.task ?? scriptedTask(board);
   const sensorRing = new Ring(1 << 16);
   const operatorRing = new Ring(1 << 18);
   const commandRing = new Ring(1 << 16);
-  const loop = new ControlLoop(core, [sensorRing, operatorRing], commandRing, opts.hooks);
+  const loop = new ControlLoop(core, [sensorRing, operatorRing], commandRing, recorder ? recorder.hooks(opts.hooks) : opts.hooks);
   const sink = (f: Uint8Array) => sensorRing.tryWrite(f);
 
   const tickSamples = new Samples(totalTicks);
@@ -131,6 +140,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
     drivers.poll(t_us, sink);
     for (const f of task.frames({ t_us, tick, lastCommand })) operatorRing.tryWrite(f);
 
+    recorder?.beginTick(tick, t_us);
     const t0 = process.hrtime.bigint();
     try {
       loop.tick(t_us);
@@ -141,6 +151,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
       break;
     }
     tickSamples.add(Number(process.hrtime.bigint() - t0) / 1000);
+    recorder?.afterTick(core, drivers);
 
     commandRing.drain((bytes) => {
       const f = decodeFrame(bytes);
@@ -214,6 +225,12 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   };
   const world = drivers.truth?.().extra;
   if (world) summary.world = world;
+  if (recorder) {
+    summary.recording = await recorder.close({
+      ticks: summary.ticks, t_us, state: summary.state, fault: summary.fault, faults: summary.faults, state_hash: summary.state_hash,
+      trapped: trapped ? { tick: trapped.tick, kind: trapped.kind, message: trapped.message } : null,
+    });
+  }
   if (!opts.drivers) await drivers.close();
   return summary;
 }

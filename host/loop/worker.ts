@@ -17,6 +17,7 @@ try {
     seed: req.seed,
     engine: req.engine,
     faults: req.faults,
+    record: req.record,
     onProgress: (p) => post({ type: "progress", progress: p }),
   });
   post({ type: "summary", summary });
