@@ -74,10 +74,11 @@ export class LogWriter {
       messageStartTime: this.chunk.messageStartTime, messageEndTime: this.chunk.messageEndTime,
       uncompressedSize: BigInt(data.length), uncompressedCrc: crc32(data), compression: "", records: data,
     };
-    const chunkStartOffset = BigInt(this.pos);
+    // Offsets count what is still in the record builder: the chunk and its indexes go out in one
+    // write (with the header, for the first), so a crash leaves all of it or none.
+    const chunkStartOffset = BigInt(this.pos + this.rb.length);
     const chunkLength = this.rb.writeChunk(record);
-    this.emit();
-    const messageIndexStart = BigInt(this.pos);
+    const messageIndexStart = BigInt(this.pos + this.rb.length);
     const messageIndexOffsets = new Map<number, bigint>();
     let messageIndexLength = 0n;
     for (const mi of this.chunk.indices) {
@@ -125,7 +126,6 @@ export class LogWriter {
     const metaLength = this.rb.writeMetadata({ name: META_NAME, metadata: new Map(Object.entries(meta)) });
     this.metadataIndexes.push({ offset: metaOffset, length: metaLength, name: META_NAME });
     for (const k of CHANNEL_KEYS) this.rb.writeChannel(this.channel(k));
-    this.emit();
     // The config in a chunk of its own: covered by a CRC like everything else the core saw.
     this.add("config", 0, this.opts.config);
     this.flushChunk();
