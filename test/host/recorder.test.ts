@@ -16,6 +16,8 @@ import { readLog, unpackMsg, type LogContents } from "../../host/recorder/reader
 import { LogError, sha256Hex } from "../../host/recorder/format.js";
 import { logInfo } from "../../host/recorder/info.js";
 import { replayLog, replayFile, CoreChanged } from "../../host/replay/replay.js";
+import { createDrivers } from "../../host/drivers/index.js";
+import { exportFoxglove } from "../../host/recorder/foxglove.js";
 
 const lb = loadBoard("loopback");
 const dir = mkdtempSync(join(tmpdir(), "wc-rec-"));
@@ -188,4 +190,24 @@ test("a recorder that cannot keep up drops whole blocks, records the gap, and wh
   assert.match(r.incomplete!, /dropped ticks/);
   assert.equal(r.first_divergence, null);
   assert.equal(r.ticks, info.gaps[0]!.from_tick);
+});
+
+test("simulator poses recorded on /world become foxglove.FrameTransform messages on /tf", async () => {
+  const d = await createDrivers(lb, { seed: 1 });
+  const drivers = { ...d, truth: () => ({ q_rad: d.truth!().q_rad, extra: { cup: { pos_m: [0.5, 0.1, 0.8], quat: [0, 0, 0, 1] }, cup_on_table: true } }) };
+  const path = join(dir, "world.mcap");
+  await runSession({ board: lb, duration_s: 0.2, drivers, record: { path } });
+  await d.close();
+  const out = join(dir, "world.fox.mcap");
+  const r = await exportFoxglove(path, out);
+  assert.ok(r.channels.includes("/tf"));
+  const buf = readFileSync(out);
+  const reader = await McapIndexedReader.Initialize({ readable: { size: async () => BigInt(buf.length), read: async (o, n) => buf.subarray(Number(o), Number(o + n)) } });
+  const tf = [...reader.channelsById.values()].find((c) => c.topic === "/tf")!;
+  assert.equal(reader.schemasById.get(tf.schemaId)!.name, "foxglove.FrameTransform");
+  const msgs: Record<string, unknown>[] = [];
+  for await (const m of reader.readMessages({ topics: ["/tf"] })) msgs.push(JSON.parse(new TextDecoder().decode(m.data)));
+  assert.equal(msgs.length, 10, "one pose every control_hz / plan_hz ticks");
+  assert.equal(msgs[0]!.child_frame_id, "cup");
+  assert.deepEqual(msgs[0]!.translation, { x: 0.5, y: 0.1, z: 0.8 });
 });
