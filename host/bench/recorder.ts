@@ -37,18 +37,21 @@ export async function benchRecorder(lb: LoadedBoard, duration_s = 5, rounds = 3)
     if (cost < bestCost) { bestCost = cost; plain = a; rec = b; }
   }
   const bytes = rec!.recording!.bytes;
-  const v8 = await replayFile(path, { engine: "v8" });
-  let wt: number | null = null, wasmtime_error: string | undefined;
-  try {
-    wt = (await replayFile(path, { engine: "wasmtime" })).speed_x_realtime;
-  } catch (e) {
-    wasmtime_error = (e as Error).message;
+  // Best of rounds: the speed the replay reaches when nothing else holds the CPU.
+  let v8 = 0, wt: number | null = null, wasmtime_error: string | undefined;
+  for (let r = 0; r < rounds; r++) {
+    v8 = Math.max(v8, (await replayFile(path, { engine: "v8" })).speed_x_realtime);
+    try {
+      wt = Math.max(wt ?? 0, (await replayFile(path, { engine: "wasmtime" })).speed_x_realtime);
+    } catch (e) {
+      wasmtime_error = (e as Error).message;
+    }
   }
   rmSync(dir, { recursive: true, force: true });
   return {
     board: lb.board.name, ticks, recorder_cost_us_per_tick: Number(Math.max(0, bestCost).toFixed(2)),
     tick_p50_us: { plain: plain!.tick_p50_us, recording: rec!.tick_p50_us },
     bytes_per_s: Math.round(bytes / duration_s), bytes_per_tick: Math.round(bytes / ticks), dropped_ticks: rec!.recording!.dropped_ticks,
-    replay_x_realtime: { v8: v8.speed_x_realtime, wasmtime: wt }, ...(wasmtime_error ? { wasmtime_error } : {}),
+    replay_x_realtime: { v8, wasmtime: wt }, ...(wasmtime_error ? { wasmtime_error } : {}),
   };
 }

@@ -4,6 +4,7 @@
 // @mcap/core's McapWriter.
 import { open } from "node:fs/promises";
 import { McapWriter, type IWritable } from "@mcap/core";
+import * as zstd from "@foxglove/wasm-zstd";
 import { readLog, unpackMsg } from "./reader.js";
 
 export interface ExportResult { out: string; messages: number; channels: string[]; bytes: number }
@@ -56,7 +57,8 @@ export async function exportFoxglove(logFile: string, outFile: string): Promise<
     write: async (b) => { await fh.write(b); pos += BigInt(b.byteLength); },
     position: () => pos,
   };
-  const w = new McapWriter({ writable, chunkSize: 256 * 1024 });
+  await zstd.isLoaded;
+  const w = new McapWriter({ writable, chunkSize: 256 * 1024, compressChunk: (d) => ({ compression: "zstd", compressedData: zstd.compress(d, 3) }) });
   await w.start({ profile: "", library: "worldcore log export" });
   const ids = new Map<Topic, number>();
   for (const [topic, s] of Object.entries(SCHEMAS) as [Topic, (typeof SCHEMAS)[Topic]][]) {

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { McapStreamReader, MCAP_MAGIC } from "@mcap/core";
 import { Unpackr } from "msgpackr";
+import * as zstd from "@foxglove/wasm-zstd";
 import { CHANNELS, CHANNEL_KEYS, LOG_FORMAT_VERSION, LogError, META_NAME, MCAP_PROFILE, type ChannelKey, type LogMeta } from "./format.js";
 
 export interface LogMessage { ch: ChannelKey; seq: number; t_us: number; data: Uint8Array }
@@ -26,6 +27,10 @@ export interface LogContents {
 }
 
 export interface ReadOptions { skipBad?: boolean }
+
+// The decompressor is WebAssembly that loads asynchronously; readers are synchronous.
+await zstd.isLoaded;
+export const decompressHandlers = { zstd: (b: Uint8Array, size: bigint) => zstd.decompress(b, Number(size)) };
 
 const OP = { header: 0x01, footer: 0x02, schema: 0x03, channel: 0x04, message: 0x05, chunk: 0x06, messageIndex: 0x07, metadata: 0x0c, dataEnd: 0x0f } as const;
 const MAX_OPCODE = 0x0f;
@@ -58,7 +63,7 @@ export function parseLog(file: string, buf: Uint8Array, opts: ReadOptions = {}):
 
   // One record's worth of @mcap/core parsing: channel records first, so messages resolve.
   const parse = (record: Uint8Array, fn: (r: ReturnType<McapStreamReader["nextRecord"]>) => void): void => {
-    const r = new McapStreamReader({ noMagicPrefix: true, validateCrcs: true });
+    const r = new McapStreamReader({ noMagicPrefix: true, validateCrcs: true, decompressHandlers });
     for (const c of channelRecords) r.append(c);
     r.append(record);
     for (let rec; (rec = r.nextRecord()); ) fn(rec);

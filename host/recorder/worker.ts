@@ -4,7 +4,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { Packr, Unpackr } from "msgpackr";
 import { Ring } from "../bridge/ring.js";
-import { LogWriter, type LogWriterOptions, type WriterStats } from "./writer.js";
+import { LogWriter, compressionReady, type LogWriterOptions, type WriterStats } from "./writer.js";
 import { REC, REC_HEADER_BYTES, type ChannelKey } from "./format.js";
 
 export interface RecorderWorkerData {
@@ -35,7 +35,8 @@ function frameKind(bytes: Uint8Array): string {
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
+  await compressionReady;
   const data = workerData as RecorderWorkerData;
   const ring = new Ring(data.sab);
   const writer = new LogWriter(data.writer);
@@ -93,8 +94,4 @@ function main(): void {
   parentPort!.postMessage({ type: "done", stats: { ...stats, gaps } } satisfies RecorderWorkerMessage);
 }
 
-try {
-  main();
-} catch (e) {
-  parentPort!.postMessage({ type: "error", message: (e as Error).message } satisfies RecorderWorkerMessage);
-}
+main().catch((e: Error) => parentPort!.postMessage({ type: "error", message: e.message } satisfies RecorderWorkerMessage));

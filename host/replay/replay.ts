@@ -205,7 +205,8 @@ export async function replayLog(log: LogContents, opts: ReplayOptions = {}): Pro
         const h = hex(core.stateHash());
         if (h !== p.hash) diffs.push({ frame: "state_hash", field: "h", joint: null, recorded: p.hash, replayed: h });
       }
-      if (fuel) fuel.add(Number(core.raw.info().fuel_last_tick));
+      // The field, not info(): info() builds a report object, too slow for every tick.
+      if (fuel) fuel.add((core.raw as { fuelLastTick?: number }).fuelLastTick ?? Number.NaN);
     }
     if (diffs.length === 0) matchedTicks++;
     else if (!first) first = { tick, t_us, diffs: diffs.slice(0, maxDiffs) };

@@ -10,6 +10,7 @@ import { McapIndexedReader } from "@mcap/core";
 import { XMLParser } from "fast-xml-parser";
 import { paths } from "../../host/paths.js";
 import { listLogs, shard } from "../../host/hil/suite.js";
+import { decompressHandlers } from "../../host/recorder/reader.js";
 import { shardArg } from "../../host/cli/hil.js";
 
 const bin = join(paths.root, "bin/worldcore.js");
@@ -26,7 +27,7 @@ const recorded = worldcore("run", "--duration", "0.5", "--record", log, "--json"
 
 async function indexed(file: string) {
   const buf = readFileSync(file);
-  return McapIndexedReader.Initialize({ readable: { size: async () => BigInt(buf.length), read: async (o, n) => buf.subarray(Number(o), Number(o + n)) } });
+  return McapIndexedReader.Initialize({ decompressHandlers, readable: { size: async () => BigInt(buf.length), read: async (o, n) => buf.subarray(Number(o), Number(o + n)) } });
 }
 
 test("run --record writes a log that replays with exit 0 and the JSON the issue asks for", () => {
@@ -72,7 +73,7 @@ test("bad logs exit 2 naming the file and place; a flipped bit exits 2, with --s
   writeFileSync(flipped, buf);
   const b = worldcore("log", "info", flipped);
   assert.equal(b.code, 2);
-  assert.match(b.stderr, /flipped\.mcap: at byte \d+: chunk of \d+ bytes is damaged: Incorrect chunk CRC/);
+  assert.match(b.stderr, /flipped\.mcap: at byte \d+: chunk of \d+ bytes is damaged: (Incorrect chunk CRC|Error during decompression)/);
   const c = worldcore("log", "info", flipped, "--skip-bad", "--json");
   assert.equal(c.code, 1);
   assert.equal((c.json!.bad_chunks as unknown[]).length, 1);
