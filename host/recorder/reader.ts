@@ -2,10 +2,11 @@
 // recorder killed mid-write) is reported with the bytes skipped, a chunk whose CRC fails is
 // reported with its offset and, only when asked (skipBad), stepped over. Used by `log info`,
 // replay, the HIL suite and the exporters; chunk contents are decoded by @mcap/core.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { McapStreamReader, MCAP_MAGIC } from "@mcap/core";
 import { Unpackr } from "msgpackr";
 import * as zstd from "@foxglove/wasm-zstd";
+import { segmentPath } from "./writer.js";
 import { CHANNELS, CHANNEL_KEYS, LOG_FORMAT_VERSION, LogError, META_NAME, MCAP_PROFILE, type ChannelKey, type LogMeta } from "./format.js";
 
 export interface LogMessage { ch: ChannelKey; seq: number; t_us: number; data: Uint8Array }
@@ -141,6 +142,28 @@ export function parseLog(file: string, buf: Uint8Array, opts: ReadOptions = {}):
   out.messages.sort((a, b) => a.seq - b.seq);
   out.config = out.messages.find((m) => m.ch === "config")?.data ?? null;
   return out;
+}
+
+/**
+ * A recording that may have been rotated: LOG, then LOG.001.mcap, ... merged in recorded order
+ * (sequence numbers run on across segments). Only a recording from its first segment replays.
+ */
+export function readRecording(file: string, opts: ReadOptions = {}): LogContents {
+  const first = readLog(file, opts);
+  if (first.meta.segment !== "0") {
+    throw new LogError(file, 0, `segment ${first.meta.segment} of a rotated recording: replay needs the recording from its first segment (deleted by --keep?)`);
+  }
+  const rest: LogContents[] = [];
+  for (let i = 1; existsSync(segmentPath(file, i)); i++) rest.push(readLog(segmentPath(file, i), opts));
+  if (rest.length === 0) return first;
+  const last = rest[rest.length - 1]!;
+  // Each segment's repeated config keeps its sequence number: no false gap between segments.
+  const messages = [first, ...rest].flatMap((l) => l.messages);
+  messages.sort((a, b) => a.seq - b.seq);
+  return {
+    ...first, messages, bytes: [first, ...rest].reduce((a, l) => a + l.bytes, 0), chunks: [first, ...rest].reduce((a, l) => a + l.chunks, 0),
+    bad_chunks: [first, ...rest].flatMap((l) => l.bad_chunks), torn_tail: last.torn_tail, closed: last.closed,
+  };
 }
 
 /** The offset of the next chunk record after `from` whose length fits the file, or -1. */

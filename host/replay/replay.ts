@@ -5,7 +5,7 @@
 import { createCore, coreWasm, CoreTrap } from "../engine/core.js";
 import type { EngineName } from "../engine/types.js";
 import { LogError, sha256Hex } from "../recorder/format.js";
-import { readLog, unpackMsg, type LogContents, type LogMessage } from "../recorder/reader.js";
+import { readRecording, unpackMsg, type LogContents, type LogMessage } from "../recorder/reader.js";
 import { Samples, round } from "../loop/stats.js";
 import { diffFrames, type FieldDiff } from "./diff.js";
 
@@ -151,7 +151,7 @@ const hex = (h: bigint) => h.toString(16).padStart(16, "0");
 const eq = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(a, b) === 0;
 
 export async function replayFile(file: string, opts: ReplayOptions = {}): Promise<ReplayResult> {
-  return replayLog(readLog(file, { skipBad: opts.skipBad }), opts);
+  return replayLog(readRecording(file, { skipBad: opts.skipBad }), opts);
 }
 
 export async function replayLog(log: LogContents, opts: ReplayOptions = {}): Promise<ReplayResult> {

@@ -177,6 +177,27 @@ test("--max-mb rotation: segments stay under the cap, the oldest are deleted, ea
     assert.ok(log.config, "every segment carries the config");
   }
   assert.ok(logInfo(rec.segments.at(-1)!).end, "the last segment holds the end record");
+  await assert.rejects(replayFile(rec.segments[0]!), /replay needs the recording from its first segment/);
+});
+
+test("a rotated recording replays across its segments from the first", async () => {
+  const { path, s } = await record("rot-all.mcap", 1, { maxMb: 0.05, keep: 100 });
+  assert.ok(s.recording!.segments.length >= 3, JSON.stringify(s.recording));
+  const r = await replayFile(path);
+  assert.equal(r.matched, true, JSON.stringify(r.first_divergence ?? r.incomplete));
+  assert.equal(r.incomplete, null);
+  assert.equal(r.ticks, 1000);
+});
+
+test("a realtime recording (tick times from the wall clock) replays bit for bit", async () => {
+  const path = join(dir, "realtime.mcap");
+  const s = await runSession({ board: lb, duration_s: 0.3, mode: "realtime", record: { path } });
+  assert.equal(s.recording!.gaps, 0);
+  const anchors = readLog(path).messages.filter((m) => m.ch === "tick").length;
+  assert.ok(anchors >= 1);
+  const r = await replayFile(path);
+  assert.equal(r.matched, true, JSON.stringify(r.first_divergence));
+  assert.equal(r.ticks, 300);
 });
 
 test("a recorder that cannot keep up drops whole blocks, records the gap, and what remains replays", async () => {
