@@ -12,6 +12,7 @@ import { benchWmCommand } from "./bench-wm.js";
 import { benchTrainCommand } from "./bench-train.js";
 import { benchImageCommand } from "./bench-image.js";
 import { benchCanCommand } from "./bench-can.js";
+import { benchRecorderCommand } from "./bench-recorder.js";
 
 export const benchCommand: Command = {
   name: "bench",
@@ -24,6 +25,7 @@ export const benchCommand: Command = {
     if (argv[0] === "train") return benchTrainCommand.run(argv.slice(1));
     if (argv[0] === "image") return benchImageCommand.run(argv.slice(1));
     if (argv[0] === "can") return benchCanCommand.run(argv.slice(1));
+    if (argv[0] === "recorder") return benchRecorderCommand.run(argv.slice(1));
     const { values } = parse(argv, { ticks: { type: "string" }, frames: { type: "string" } });
     const out = makeOut(values.json === true);
     const ticks = num(values.ticks, "--ticks", 20000, 100);

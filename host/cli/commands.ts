@@ -14,5 +14,9 @@ import { bootCommand } from "./boot.js";
 import { benchImageCommand } from "./bench-image.js";
 import { simbusCommand } from "./simbus.js";
 import { benchCanCommand } from "./bench-can.js";
+import { replayCommand } from "./replay.js";
+import { logCommand } from "./log.js";
+import { hilCommand } from "./hil.js";
+import { benchRecorderCommand } from "./bench-recorder.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand, imageCommand, flashCommand, bootCommand, benchImageCommand, simbusCommand, benchCanCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand, imageCommand, flashCommand, bootCommand, benchImageCommand, simbusCommand, benchCanCommand, replayCommand, logCommand, hilCommand, benchRecorderCommand];
