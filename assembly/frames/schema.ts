@@ -70,3 +70,15 @@ export const K_FROZEN = key8("frozen");
 export const K_SATUR = key8("satur");
 export const K_GRAV = key8("grav");
 export const K_PLAN_US = key8("plan_us");
+
+// Config "model" keys: the dynamics model (frames/model.ts, docs/DYNAMICS.md).
+export const K_MODEL = key8("model");
+export const K_GRAVITY = key8("gravity");
+export const K_PARENT = key8("parent");
+export const K_JTYPE = key8("jtype");
+export const K_AXIS = key8("axis");
+export const K_ROT = key8("rot");
+export const K_POS = key8("pos");
+export const K_MASS = key8("mass");
+export const K_COM = key8("com");
+export const K_INERTIA = key8("inertia");

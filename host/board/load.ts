@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import type { ConfigFrame, JointConfig } from "../frames/codec.js";
 import { paths } from "../paths.js";
+import { KinematicsError, modelConfig, reduceModel, STANDARD_GRAVITY_M_S2, type DynModel } from "../robot/kinematics.js";
 import type { RobotModel } from "../robot/model.js";
 import { loadUrdf, UrdfError } from "../robot/urdf.js";
 
@@ -158,4 +159,34 @@ export function configFrame(b: Board, extra: Record<string, unknown> = {}): Conf
   ];
   for (const [from, to] of opt) if (s[from] !== undefined) safety[to] = s[from] as number;
   return { v: 1, k: "config", hz: b.control_hz, grav: b.gravity_compensation ?? false, joints, safety, ...extra };
+}
+
+/**
+ * The dynamics model of a loaded board: its URDF reduced to one body per board joint, in board
+ * order (host/robot/kinematics.ts). Null for a board without a URDF. Every joint must then name
+ * its `urdf_joint`, parents before children.
+ */
+export function dynamicsModel(lb: LoadedBoard): DynModel | null {
+  if (!lb.robot) return null;
+  const driven = lb.board.joints.map((j, i) => {
+    if (j.urdf_joint === undefined) {
+      throw new BoardError(lb.file, `joints.${i}.urdf_joint`, "required when the board names a URDF: the core's dynamics model follows the board's joints");
+    }
+    return j.urdf_joint;
+  });
+  try {
+    return reduceModel(lb.robot, driven, STANDARD_GRAVITY_M_S2);
+  } catch (e) {
+    if (e instanceof KinematicsError) {
+      const i = /^joint (\d+)$/.exec(e.place)?.[1];
+      throw new BoardError(lb.file, i !== undefined ? `joints.${i}.urdf_joint` : "urdf", e.reason);
+    }
+    throw e;
+  }
+}
+
+/** configFrame() plus the dynamics model when the board has a URDF: what init() gets. */
+export function boardConfig(lb: LoadedBoard, extra: Record<string, unknown> = {}): ConfigFrame {
+  const m = dynamicsModel(lb);
+  return configFrame(lb.board, m ? { model: modelConfig(m), ...extra } : extra);
 }

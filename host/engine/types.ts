@@ -14,6 +14,7 @@ export interface CoreExports {
   outbox_ptr(): number;
   outbox_cap(): number;
   status_ptr(): number;
+  obs_ptr(): number;
   max_frame_bytes(): number;
   max_joints(): number;
   percept_ptr(): number;

@@ -25,6 +25,7 @@ export const v8Engine: EngineFactory = {
       outbox_ptr: () => ex.outbox_ptr() >>> 0,
       outbox_cap: () => ex.outbox_cap() >>> 0,
       status_ptr: () => ex.status_ptr() >>> 0,
+      obs_ptr: () => ex.obs_ptr() >>> 0,
       max_frame_bytes: () => ex.max_frame_bytes() >>> 0,
       max_joints: () => ex.max_joints(),
       percept_ptr: () => ex.percept_ptr() >>> 0,

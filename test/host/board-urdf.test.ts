@@ -5,13 +5,16 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BoardError, loadBoard, type Board } from "../../host/board/load.js";
+import { boardConfig, BoardError, dynamicsModel, loadBoard, type Board } from "../../host/board/load.js";
+import { encodeFrame } from "../../host/frames/codec.js";
 import { paths } from "../../host/paths.js";
+import { gravityTorques } from "../../host/robot/rnea-ref.js";
+import { coreFor, schemaErrors } from "./helpers.js";
 
 const ARM = `<robot name="arm">
   <link name="base"/>
   <link name="l1"><inertial><mass value="1"/><inertia ixx="0.01" ixy="0" ixz="0" iyy="0.01" iyz="0" izz="0.01"/></inertial></link>
-  <link name="l2"><inertial><mass value="1"/><inertia ixx="0.01" ixy="0" ixz="0" iyy="0.01" iyz="0" izz="0.01"/></inertial></link>
+  <link name="l2"><inertial><origin xyz="0.2 0 0"/><mass value="1"/><inertia ixx="0.01" ixy="0" ixz="0" iyy="0.01" iyz="0" izz="0.01"/></inertial></link>
   <link name="tool"/>
   <joint name="a1" type="revolute"><parent link="base"/><child link="l1"/><axis xyz="0 0 1"/><limit lower="-1" upper="1" velocity="1" effort="10"/></joint>
   <joint name="a2" type="revolute"><parent link="l1"/><child link="l2"/><origin xyz="0.3 0 0"/><axis xyz="0 1 0"/><limit lower="-1" upper="1" velocity="1" effort="10"/></joint>
@@ -95,3 +98,55 @@ for (const [name, edit, field, reason] of BAD_MAPPINGS) {
     }
   });
 }
+
+// Two board joints on a 2-joint URDF: the board mapping every joint (the loopback board's seven
+// cut down to two) is what the dynamics model needs.
+function twoJointBoard(b: Board): void {
+  b.joints = b.joints.slice(0, 2);
+  b.drivers = { ...b.drivers, inertia_kg_m2: [0.05, 0.05] };
+  b.gravity_compensation = true;
+}
+
+test("board: the config frame carries the URDF's model and the core's G matches the reference", async () => {
+  const t = boardDir(twoJointBoard);
+  try {
+    const lb = loadBoard(t.dir);
+    const frame = boardConfig(lb);
+    assert.equal(schemaErrors(frame), null);
+    assert.deepEqual(frame.model!.parent, [-1, 0]);
+    assert.equal(frame.grav, true);
+    const core = await coreFor(frame);
+    const q = [0.4, -0.9];
+    core.push(encodeFrame({ v: 1, k: "sensor", seq: 1, t_us: 1000, q, qd: [0, 0] }));
+    core.tick(1000);
+    const want = gravityTorques(lb.robot!, ["a1", "a2"], q);
+    // a1 turns about the vertical: gravity does no work on it.
+    assert.ok(Math.abs(want[0]!) < 1e-12);
+    assert.ok(Math.abs(want[1]!) > 1, "a2 carries l2's weight");
+    core.dynamics().gravity_nm.forEach((g, i) => assert.ok(Math.abs(g - want[i]!) < 1e-9, `joint ${i}: ${g} vs ${want[i]}`));
+  } finally {
+    t.cleanup();
+  }
+});
+
+test("board: the dynamics model needs every board joint mapped, parents first", () => {
+  const missing = boardDir();
+  try {
+    const lb = loadBoard(missing.dir);
+    assert.throws(() => dynamicsModel(lb), (e: unknown) => e instanceof BoardError && e.field === "joints.2.urdf_joint" && /required when the board names a URDF/.test(e.reason));
+  } finally {
+    missing.cleanup();
+  }
+  const swapped = boardDir((b) => {
+    twoJointBoard(b);
+    b.joints[0]!.urdf_joint = "a2";
+    b.joints[1]!.urdf_joint = "a1";
+  });
+  try {
+    const lb = loadBoard(swapped.dir);
+    assert.throws(() => dynamicsModel(lb), (e: unknown) => e instanceof BoardError && e.field === "joints.0.urdf_joint" && /list parents first/.test(e.reason));
+  } finally {
+    swapped.cleanup();
+  }
+  assert.equal(dynamicsModel(loadBoard("loopback")), null);
+});
