@@ -59,6 +59,7 @@ test: build test-core test-host
 
 bench: build
 	$(NODE) bin/worldcore.js bench
+	$(NODE) bin/worldcore.js bench sim
 
 soak: build
 	WORLDCORE_SOAK=1 $(NODE) --test build/js/test/host/

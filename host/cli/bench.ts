@@ -9,14 +9,16 @@ import { round } from "../loop/stats.js";
 import { parse, num, type Command } from "./command.js";
 import { makeOut, EXIT_OK } from "./output.js";
 import { benchWmCommand } from "./bench-wm.js";
+import { benchSimCommand } from "./bench-sim.js";
 
 export const benchCommand: Command = {
   name: "bench",
   summary: "benchmark the core's tick (7 and 30 joints) and the shared-memory ring",
-  usage: "worldcore bench [--ticks N] [--frames N] [--json]   |   worldcore bench wm [--quick] [--json]",
+  usage: "worldcore bench [--ticks N] [--frames N] [--json]   |   worldcore bench wm [--quick] [--json]   |   worldcore bench sim [--json]",
   async run(argv) {
     // `bench wm` and `bench engines` are their own commands; `bench` alone is the foundation's.
     if (argv[0] === "wm") return benchWmCommand.run(argv.slice(1));
+    if (argv[0] === "sim") return benchSimCommand.run(argv.slice(1));
     const { values } = parse(argv, { ticks: { type: "string" }, frames: { type: "string" } });
     const out = makeOut(values.json === true);
     const ticks = num(values.ticks, "--ticks", 20000, 100);

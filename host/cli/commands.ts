@@ -5,5 +5,6 @@ import { runCommand } from "./run.js";
 import { benchCommand } from "./bench.js";
 import { benchWmCommand } from "./bench-wm.js";
 import { compileCommand } from "./compile.js";
+import { benchSimCommand } from "./bench-sim.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, benchSimCommand, compileCommand];
