@@ -4,6 +4,11 @@
 // way DESIGN.md says (damping, or safe-stop for an e-stop) within its bound.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { paths } from "../../host/paths.js";
 import { BoardError, loadBoard, type LoadedBoard } from "../../host/board/load.js";
 import { runSession, type SessionSummary } from "../../host/loop/session.js";
 import { scriptedTask, type Task } from "../../host/loop/task.js";
@@ -141,4 +146,38 @@ test("sim board errors name the field: start pose outside a joint's range, joint
   const noUrdf = structuredClone(lb) as LoadedBoard;
   delete noUrdf.board.joints[2]!.urdf_joint;
   await assert.rejects(createSim(noUrdf, { seed: 1 }), (e: unknown) => e instanceof BoardError && e.field === "joints.2.urdf_joint");
+});
+
+// The main job as a user starts it: `worldcore run` with no board runs sim-arm.
+const bin = join(paths.root, "bin/worldcore.js");
+function worldcore(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 120_000 });
+  const lines = r.stdout.trim().split("\n");
+  let json: Record<string, unknown> | undefined;
+  try { json = JSON.parse(lines[lines.length - 1]!); } catch { /* not JSON */ }
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+test("worldcore run (default board sim-arm) --duration 1 --json: ticks, faults, tracking, cup_on_table, speed", () => {
+  const r = worldcore("run", "--duration", "1", "--json");
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const j = r.json!;
+  assert.equal(j.board, "sim-arm");
+  assert.equal(j.ticks, 1000);
+  assert.deepEqual(j.faults, {});
+  assert.equal(j.cup_on_table, true);
+  assert.equal(typeof j.tracking_rms_rad, "number");
+  assert.ok((j.speed_x_realtime as number) > 0);
+});
+
+test("an invalid sim board stops run with exit 2 and the field path", () => {
+  const dir = mkdtempSync(join(tmpdir(), "simarm-"));
+  const b = JSON.parse(readFileSync(join(paths.boards, "sim-arm", "board.json"), "utf8")) as { world: { cups: { mass_kg: number }[] }; $schema?: string };
+  b.world.cups[1]!.mass_kg = -0.25;
+  delete b.$schema;
+  writeFileSync(join(dir, "board.json"), JSON.stringify(b));
+  copyFileSync(join(paths.boards, "sim-arm", "panda.urdf"), join(dir, "panda.urdf"));
+  const r = worldcore("run", "--board", dir, "--json");
+  assert.equal(r.code, 2);
+  assert.match(r.stdout + r.stderr, /world\.cups\.1\.mass_kg/);
 });
