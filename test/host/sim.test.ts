@@ -56,12 +56,12 @@ test("sim-arm: without torque the arm falls under gravity; the core's hold keeps
   const hold = await runSession({ board: lb, duration_s: 1.0, task: holdTask() });
   assert.equal(hold.state, "running");
   assert.deepEqual(hold.faults, {});
-  // With the core's gravity feed-forward: measured 0.8 mrad RMS, 8 mrad worst (joint 4, while
+  // With the core's gravity feed-forward: measured 0.5 mrad RMS, 4.5 mrad worst (joint 4, while
   // catching the sag of the 20 ms before arming).
   const worst = Math.max(...hold.tracking_max_rad_per_joint);
   assert.ok(worst < 0.015 && hold.tracking_rms_rad < 0.002, `held within ${worst} rad, RMS ${hold.tracking_rms_rad}`);
 
-  // The same hold on PD alone: measured 12.6 mrad RMS, 36 mrad worst. The feed-forward is doing the work.
+  // The same hold on PD alone: measured 12.0 mrad RMS, 31 mrad worst. The feed-forward is doing the work.
   const noGrav = structuredClone(lb) as LoadedBoard;
   noGrav.board.gravity_compensation = false;
   const pd = await runSession({ board: noGrav, duration_s: 1.0, task: scriptedTask(noGrav.board, { offsets_rad: [zeros], segment_s: 100 }) });
@@ -76,7 +76,7 @@ test("sim-arm main job: way-points near the cups, no fault, the cups stay where 
   assert.deepEqual(s.faults, {});
   assert.equal(s.world?.cup_on_table, true);
   assert.ok(Number(s.world?.cup_max_displacement_m) < 0.002, `cups moved ${String(s.world?.cup_max_displacement_m)} m`);
-  // Measured 2.2 mrad RMS with gravity compensation (19 mrad without).
+  // Measured 2.3 mrad RMS with gravity compensation (19 mrad without).
   assert.ok(s.tracking_rms_rad > 0 && s.tracking_rms_rad < 0.006, `tracking RMS ${s.tracking_rms_rad}`);
   // The arm really went somewhere: the last way-point is the start again, the others are far from it.
   assert.ok(s.peak_torque_nm[1]! > 10);
