@@ -121,6 +121,15 @@ test("sim fault: e-stop -> safe-stop within one tick, motor power cut", async ()
   assert.equal(s.driver.power_cut, true);
 });
 
+test("sim fault: an e-stop while already damping still goes to safe-stop within one tick", async () => {
+  const { s, w } = await faultRun({ frozen_s: 0.2, estop_s: 0.3 }, 0.35);
+  assert.ok(w.firstState.get("damping")! < 300_000, "the frozen sensor should have started damping first");
+  const at = w.firstState.get("safe_stop")!;
+  assert.ok(at >= 300_000 && at <= 301_000, `safe-stop at ${at} us (damping alone lasts 0.5 s)`);
+  assert.equal(s.fault, "sensor_frozen", "the first cause stays latched");
+  assert.equal(s.faults.estop, 1);
+});
+
 test("sim fault: a frozen sensor is detected after the board's frozen_frames", async () => {
   const { s, w } = await faultRun({ frozen_s: 0.2 }, 0.35);
   assert.equal(s.fault, "sensor_frozen");

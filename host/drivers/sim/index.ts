@@ -96,7 +96,8 @@ export async function createSim(lb: LoadedBoard, opts: DriverOptions): Promise<D
       }
     },
     poll(t_us, sink: FrameSink) {
-      const now = clock_us || t_us;
+      // Stamped with the simulation's own clock: the time of the state it measured.
+      const now = clock_us;
       if (!after(faults.encoder_dropout_s)) {
         let m = sensors.measure(q, qd, tauOut, sim);
         if (after(faults.frozen_s)) {
