@@ -9,6 +9,8 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { paths } from "../../host/paths.js";
+import { decodeFrame } from "../../host/frames/codec.js";
+import { schemaErrors } from "./helpers.js";
 import { BoardError, loadBoard, type LoadedBoard } from "../../host/board/load.js";
 import { runSession, type SessionSummary } from "../../host/loop/session.js";
 import { scriptedTask, type Task } from "../../host/loop/task.js";
@@ -70,7 +72,16 @@ test("sim-arm: without torque the arm falls under gravity; the core's hold keeps
 
 test("sim-arm main job: way-points near the cups, no fault, the cups stay where they were; perception reaches the core", async () => {
   const w = watch();
-  const s: SessionSummary = await runSession({ board: lb, duration_s: 5.6, afterTick: w.afterTick });
+  // Every frame the sim drivers send must be one the frame schema accepts (checked on a sample).
+  const kinds = new Map<string, number>();
+  const inbox = (f: Uint8Array) => {
+    const frame = decodeFrame(f);
+    const seen = kinds.get(frame.k) ?? 0;
+    kinds.set(frame.k, seen + 1);
+    if (seen % 97 === 0 && (frame.k === "sensor" || frame.k === "percept")) assert.equal(schemaErrors(frame), null, JSON.stringify(frame));
+  };
+  const s: SessionSummary = await runSession({ board: lb, duration_s: 5.6, afterTick: w.afterTick, hooks: { inbox } });
+  assert.ok((kinds.get("percept") ?? 0) > 100 && (kinds.get("sensor") ?? 0) === 5600, JSON.stringify([...kinds]));
   assert.equal(s.task, "waypoints");
   assert.equal(s.state, "running");
   assert.deepEqual(s.faults, {});
