@@ -43,6 +43,7 @@ export async function createSim(lb: LoadedBoard, opts: DriverOptions): Promise<D
     world,
     dt_s: period_us * 1e-6,
     solver_iterations: spec.solver_iterations,
+    armature_kg_m2: spec.armature_kg_m2,
   });
   const faults = (opts.faults ?? {}) as SimFaults;
   const rng = new Rng(opts.seed);
