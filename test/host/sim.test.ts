@@ -87,7 +87,7 @@ test("sim-arm main job: way-points near the cups, no fault, the cups stay where 
   assert.deepEqual(s.faults, {});
   assert.equal(s.world?.cup_on_table, true);
   assert.ok(Number(s.world?.cup_max_displacement_m) < 0.002, `cups moved ${String(s.world?.cup_max_displacement_m)} m`);
-  // Measured 2.5 mrad RMS with gravity compensation (about 19 mrad without).
+  // Measured 1.9 mrad RMS with gravity compensation.
   assert.ok(s.tracking_rms_rad > 0 && s.tracking_rms_rad < 0.006, `tracking RMS ${s.tracking_rms_rad}`);
   // The arm really went somewhere: the last way-point is the start again, the others are far from it.
   assert.ok(s.peak_torque_nm[1]! > 10);
