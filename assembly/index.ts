@@ -30,6 +30,9 @@ export function obs_ptr(): usize { return M.OBS_PTR; }
 export function max_frame_bytes(): u32 { return M.MAX_FRAME_BYTES; }
 export function max_joints(): i32 { return M.MAX_JOINTS; }
 export function percept_ptr(): usize { return M.PERCEPT_PTR; }
+// The estimated joint state the planner observes: f64 q_rad[MAX_JOINTS] then qd_rad_s[MAX_JOINTS]
+// (contiguous lane blocks of the state region). Read by the host after a tick, never written.
+export function joint_state_ptr(): usize { return L.J_Q_RAD; }
 
 // Reads the config frame (config_len bytes at config_ptr) and resets all state. Returns 0, or
 // the reject reason (S_LAST_REJECT_AT has the byte offset). The core stays in boot until it

@@ -91,6 +91,8 @@ export const J_OUT_MODE: usize = STATE_PTR + HEADER + 15 * JOINT_BLOCK;
 export const J_HOLD_Q_RAD: usize = STATE_PTR + HEADER + 16 * JOINT_BLOCK;
 export const J_GRAV_NM: usize = STATE_PTR + HEADER + 17 * JOINT_BLOCK; // gravity feed-forward
 export const J_Q_PREV_RAD: usize = STATE_PTR + HEADER + 18 * JOINT_BLOCK; // for frozen-sensor check
+// joint_state_ptr() (index.ts) hands out J_Q_RAD and promises J_QD_RAD_S right after it.
+assert(J_QD_RAD_S == J_Q_RAD + JOINT_BLOCK);
 export const STATE_USED: usize = HEADER + 19 * JOINT_BLOCK;
 
 // ---- obs: dynamics results (read by the host, not hashed) and the kernel's scratch ----

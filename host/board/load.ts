@@ -26,6 +26,8 @@ export interface Board {
   format: 1; name: string; description?: string; urdf?: string | null; engine: "v8" | "wasmtime";
   target?: "x86_64" | "aarch64"; control_hz: number; plan_hz: number; gravity_compensation?: boolean;
   fuel_per_tick?: number; model?: string | null;
+  /** Image boot limits (docs/IMAGE.md): trial boots before rollback, healthy time before "good". */
+  boot?: { max_trial_boots?: number; healthy_after_s?: number };
   drivers: { kind: "loopback" | "sim" | "can"; [k: string]: unknown };
   joints: JointSpec[]; sensors?: { kind: string; [k: string]: unknown }[]; safety: SafetySpec;
 }

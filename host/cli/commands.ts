@@ -6,5 +6,12 @@ import { benchCommand } from "./bench.js";
 import { benchWmCommand } from "./bench-wm.js";
 import { compileCommand } from "./compile.js";
 import { benchSimCommand } from "./bench-sim.js";
+import { trainCommand } from "./train.js";
+import { benchTrainCommand } from "./bench-train.js";
+import { modelCommand } from "./model.js";
+import { imageCommand } from "./image.js";
+import { flashCommand } from "./flash.js";
+import { bootCommand } from "./boot.js";
+import { benchImageCommand } from "./bench-image.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, benchSimCommand, compileCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, benchSimCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand, imageCommand, flashCommand, bootCommand, benchImageCommand];

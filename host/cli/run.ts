@@ -53,5 +53,10 @@ function report(log: (l: string) => void, s: SessionSummary): void {
   if (s.world && typeof s.world.cup_on_table === "boolean") {
     log(`world: cups ${s.world.cup_on_table ? "still on the table" : "NOT all on the table"}, largest cup displacement ${(Number(s.world.cup_max_displacement_m) * 1000).toFixed(1)} mm`);
   }
+  if (s.planner) {
+    const p = s.planner;
+    const failed = Object.entries(p.failed).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+    log(`planner (${p.engine}, model ${p.model}, ${p.samples} samples x ${p.horizon} steps x ${p.iterations} iterations): ${p.steps} steps, step p50 ${p.step_p50_ms} ms, p99 ${p.step_p99_ms} ms; failed: ${failed}${p.trapped ? `; TRAPPED: ${p.trapped}` : ""}; plans late ${s.counters.plan_late} ticks`);
+  }
   if (s.trapped) log(`CORE TRAPPED at tick ${s.trapped.tick}: ${s.trapped.message}; safe torque off sent to every driver`);
 }

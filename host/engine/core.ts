@@ -70,6 +70,9 @@ export class Core {
   readonly outboxPtr: number;
   readonly statusPtr: number;
   readonly obsPtr: number;
+  /** Estimated joint positions (rad) and velocities (rad/s), max_joints lanes each: views into the core. */
+  readonly q_rad: Float64Array;
+  readonly qd_rad_s: Float64Array;
   private inboxLen = 0;
   private outLen = 0;
   private readonly dv: DataView;
@@ -86,6 +89,10 @@ export class Core {
     this.obsPtr = ex.obs_ptr();
     const mem = raw.memory();
     this.dv = new DataView(mem.buffer, mem.byteOffset, mem.byteLength);
+    const lanes = ex.max_joints();
+    const js = mem.byteOffset + ex.joint_state_ptr();
+    this.q_rad = new Float64Array(mem.buffer, js, lanes);
+    this.qd_rad_s = new Float64Array(mem.buffer, js + 8 * lanes, lanes);
   }
 
   get engine(): EngineName { return this.raw.engine; }
@@ -244,8 +251,17 @@ export async function engineFactory(engine: EngineName): Promise<EngineFactory> 
   return make();
 }
 
-export async function createCore(engine: EngineName = "v8", wasm?: Uint8Array): Promise<Core> {
-  return new Core(await (await engineFactory(engine)).instantiate(wasm ?? coreWasm()));
+/** Per-board settings of the control instance (wasmtime only; V8 has no fuel). */
+export interface CoreOptions {
+  /** The board's fuel_per_tick: a tick burning more traps as out_of_fuel. */
+  fuelPerTick?: number;
+}
+
+export async function createCore(engine: EngineName = "v8", wasm?: Uint8Array, opts: CoreOptions = {}): Promise<Core> {
+  const factory = engine === "wasmtime" && opts.fuelPerTick !== undefined
+    ? new (await import("./wasmtime.js")).WasmtimeEngine({ fuelPerTick: opts.fuelPerTick })
+    : await engineFactory(engine);
+  return new Core(await factory.instantiate(wasm ?? coreWasm()));
 }
 
 export { CoreTrap };

@@ -10,6 +10,11 @@ export interface WorkerRequest {
   seed: number;
   engine: EngineName;
   faults?: Record<string, unknown>;
+  /** From a firmware image (host/image/boot.ts): the core.wasm to run, and its .cwasm for wasmtime. */
+  wasm?: Uint8Array;
+  cwasm?: Uint8Array;
+  /** Engine options for the .cwasm instance (watchdog, fuel budgets); the image fixes fuel and epoch. */
+  wasmtime?: { watchdog_us?: number; fuelPerTick?: number };
 }
 
 export type WorkerMessage =

@@ -29,6 +29,8 @@ export interface WaypointOptions {
   hold_s?: number;
   /** Plan horizon sent with every plan frame. */
   horizon_us?: number;
+  /** false: only arm and run (a world-model planner sends the plans). Default true. */
+  sendPlans?: boolean;
 }
 
 /** A board's scripted main job (board.json `task`, validated by the board schema). */
@@ -80,7 +82,7 @@ export function scriptedTask(board: Board, opts: WaypointOptions = {}): Task {
   };
 
   return {
-    name: offsets ? "waypoints" : "sinusoid",
+    name: opts.sendPlans === false ? "arm-run" : offsets ? "waypoints" : "sinusoid",
     frames(ctx) {
       const out: Uint8Array[] = [];
       if (!armed && ctx.t_us >= armAt) {
@@ -93,7 +95,7 @@ export function scriptedTask(board: Board, opts: WaypointOptions = {}): Task {
         running = true;
         nextPlan = ctx.t_us;
       }
-      if (running && pose && ctx.t_us >= nextPlan) {
+      if (opts.sendPlans !== false && running && pose && ctx.t_us >= nextPlan) {
         const t: number[] = [];
         const q: number[][] = [];
         // The first knot lies one knot before now: the core holds a plan's first knot at rest
@@ -110,7 +112,7 @@ export function scriptedTask(board: Board, opts: WaypointOptions = {}): Task {
       return out;
     },
     reference(t_us) {
-      return running && pose ? ref(t_us) : undefined;
+      return opts.sendPlans !== false && running && pose ? ref(t_us) : undefined;
     },
   };
 }
