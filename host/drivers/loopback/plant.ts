@@ -33,12 +33,16 @@ export async function createLoopback(lb: LoadedBoard, opts: DriverOptions): Prom
   return {
     name: "loopback",
     step(dt_us) {
-      const dt = dt_us * 1e-6;
+      // At most 1 ms per Euler step: a realtime session passes the wall time that passed.
+      const sub = Math.max(1, Math.ceil(dt_us / 1000));
+      const dt = (dt_us / sub) * 1e-6;
       clock_us += dt_us;
-      for (let j = 0; j < n; j++) {
-        const qdd = (tau[j]! - friction * qd[j]!) / inertia[j]!;
-        qd[j] = qd[j]! + qdd * dt;
-        q[j] = q[j]! + qd[j]! * dt;
+      for (let s = 0; s < sub; s++) {
+        for (let j = 0; j < n; j++) {
+          const qdd = (tau[j]! - friction * qd[j]!) / inertia[j]!;
+          qd[j] = qd[j]! + qdd * dt;
+          q[j] = q[j]! + qd[j]! * dt;
+        }
       }
     },
     poll(t_us, sink: FrameSink) {

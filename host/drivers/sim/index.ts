@@ -74,7 +74,9 @@ export async function createSim(lb: LoadedBoard, opts: DriverOptions): Promise<D
   return {
     name: "sim",
     step(dt_us) {
-      const k = Math.max(0, Math.round(dt_us / period_us));
+      // Whole physics periods; a realtime session that fell behind catches up, at most 100 steps
+      // (0.1 s) per call so that an overloaded host degrades instead of spiralling.
+      const k = Math.min(100, Math.max(0, Math.round(dt_us / period_us)));
       for (let s = 0; s < k; s++) {
         if (after(faults.estop_s)) powerCut = true; // the e-stop chain removes motor power
         for (let j = 0; j < n; j++) {
