@@ -85,6 +85,7 @@ bench: build tools
 	$(NODE) bin/worldcore.js bench image --board $(BOARD)
 	$(NODE) bin/worldcore.js bench can
 	$(NODE) bin/worldcore.js bench recorder
+	$(NODE) bin/worldcore.js bench sim
 
 soak: build
 	WORLDCORE_SOAK=1 WORLDCORE_TICK_WATCHDOG_US=500000 $(NODE) --test build/js/test/host/

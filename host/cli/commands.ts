@@ -5,6 +5,7 @@ import { runCommand } from "./run.js";
 import { benchCommand } from "./bench.js";
 import { benchWmCommand } from "./bench-wm.js";
 import { compileCommand } from "./compile.js";
+import { benchSimCommand } from "./bench-sim.js";
 import { trainCommand } from "./train.js";
 import { benchTrainCommand } from "./bench-train.js";
 import { modelCommand } from "./model.js";
@@ -19,4 +20,4 @@ import { logCommand } from "./log.js";
 import { hilCommand } from "./hil.js";
 import { benchRecorderCommand } from "./bench-recorder.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand, imageCommand, flashCommand, bootCommand, benchImageCommand, simbusCommand, benchCanCommand, replayCommand, logCommand, hilCommand, benchRecorderCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, benchSimCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand, imageCommand, flashCommand, bootCommand, benchImageCommand, simbusCommand, benchCanCommand, replayCommand, logCommand, hilCommand, benchRecorderCommand];

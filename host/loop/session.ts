@@ -143,6 +143,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   let tick = 0;
   let t_us = 0;
   let prevWall = wallStart;
+  let prevStep_us = 0;
   // Realtime pacing: sleep with Atomics.wait until shortly before the deadline, then spin.
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -204,8 +205,11 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
     if (opts.hashEvery && (tick + 1) % opts.hashEvery === 0) hashes.push(hex(core.stateHash()));
     opts.afterTick?.(tick, t_us, core, drivers);
 
-    const step_us = mode === "lockstep" ? period_us : t_us - (tick === 0 ? 0 : t_us - period_us);
-    drivers.step(mode === "lockstep" ? period_us : step_us);
+    // Realtime: the simulated world advances by the wall time that really passed, so a late tick
+    // does not slow the world down relative to the core's clock.
+    const step_us = mode === "lockstep" ? period_us : t_us - prevStep_us;
+    prevStep_us = t_us;
+    drivers.step(step_us);
 
     if (opts.onProgress && (tick & 63) === 0) {
       const now = process.hrtime.bigint();
