@@ -126,7 +126,8 @@ export async function runPowerCutHarness(o: HarnessOptions): Promise<HarnessRepo
       phase = phaseOf(before, after, target, next.sha);
       if (phase === "while-writing" && existsSync(slotFile(o.root, target)) && sha256Hex(readFileSync(slotFile(o.root, target))) === next.sha) phase = "written-not-switched";
     } else {
-      const cutAt = FLASH_STEPS[Math.floor(rand() * FLASH_STEPS.length)]!;
+      // Every step in turn (the damage that follows is random): each is hit equally often.
+      const cutAt = FLASH_STEPS[(c - o.killCycles) % FLASH_STEPS.length]!;
       try {
         flashImage({ file: next.file, root: o.root, publicKey: o.publicKey, at: (s) => { if (s === cutAt) throw new Error("power cut"); } });
       } catch (e) {
