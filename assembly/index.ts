@@ -29,6 +29,10 @@ export function status_ptr(): usize { return M.STATUS_PTR; }
 export function obs_ptr(): usize { return M.OBS_PTR; }
 export function max_frame_bytes(): u32 { return M.MAX_FRAME_BYTES; }
 export function max_joints(): i32 { return M.MAX_JOINTS; }
+export function percept_ptr(): usize { return M.PERCEPT_PTR; }
+// The estimated joint state the planner observes: f64 q_rad[MAX_JOINTS] then qd_rad_s[MAX_JOINTS]
+// (contiguous lane blocks of the state region). Read by the host after a tick, never written.
+export function joint_state_ptr(): usize { return L.J_Q_RAD; }
 
 // Reads the config frame (config_len bytes at config_ptr) and resets all state. Returns 0, or
 // the reject reason (S_LAST_REJECT_AT has the byte offset). The core stays in boot until it
@@ -39,6 +43,7 @@ export function init(config_len: u32): u32 {
   memory.fill(M.STATE_PTR, 0, M.STATE_CAP);
   memory.fill(M.PLAN_PTR, 0, M.PLAN_CAP);
   memory.fill(M.OBS_PTR, 0, M.OBS_CAP);
+  memory.fill(M.PERCEPT_PTR, 0, M.PERCEPT_CAP);
   setStatusU32(S_ABI_VERSION, M.ABI_VERSION);
   store<i32>(M.STATUS_PTR + S_MODEL_BODY, -1);
   store<i32>(M.STATUS_PTR + S_FAULT_JOINT, -1);

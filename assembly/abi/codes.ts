@@ -79,6 +79,10 @@ export const C_TORQUE_CLAMPED: u32 = 13;
 export const C_PLAN_LATE: u32 = 14;
 export const C_COUNT: u32 = 15;
 
+// Driver-status bits (sensor frame `st`) with a meaning of their own; any other non-zero bit is a
+// driver fault. DRV_ESTOP: the drive's e-stop chain is open (motor power is being cut).
+export const DRV_ESTOP: u32 = 0x8000;
+
 // Control-frame operations.
 export const OP_ARM: u32 = 1;
 export const OP_RUN: u32 = 2;

@@ -1,7 +1,7 @@
 // Field layout inside the params, state and plan regions (see memory.ts for the regions).
 // Everything here is f64: scalar header words first, then per-joint arrays of MAX_JOINTS lanes
 // (structure of arrays, so the controller loops are flat and the state hash is one pass).
-import { JOINT_BLOCK, OBS_CAP, OBS_PTR, PARAMS_PTR, PLAN_PTR, STATE_PTR, MAX_JOINTS, PLAN_MAX_KNOTS } from "./memory";
+import { JOINT_BLOCK, OBS_CAP, OBS_PTR, PARAMS_PTR, PLAN_PTR, STATE_PTR, MAX_JOINTS, PLAN_MAX_KNOTS, PERCEPT_PTR, PERCEPT_CAP, PERCEPT_MAX_OBJECTS } from "./memory";
 
 const HEADER: usize = 64 * 8; // 64 scalar words before the per-joint arrays
 
@@ -91,6 +91,8 @@ export const J_OUT_MODE: usize = STATE_PTR + HEADER + 15 * JOINT_BLOCK;
 export const J_HOLD_Q_RAD: usize = STATE_PTR + HEADER + 16 * JOINT_BLOCK;
 export const J_GRAV_NM: usize = STATE_PTR + HEADER + 17 * JOINT_BLOCK; // gravity feed-forward
 export const J_Q_PREV_RAD: usize = STATE_PTR + HEADER + 18 * JOINT_BLOCK; // for frozen-sensor check
+// joint_state_ptr() (index.ts) hands out J_Q_RAD and promises J_QD_RAD_S right after it.
+assert(J_QD_RAD_S == J_Q_RAD + JOINT_BLOCK);
 export const STATE_USED: usize = HEADER + 19 * JOINT_BLOCK;
 
 // ---- obs: dynamics results (read by the host, not hashed) and the kernel's scratch ----
@@ -117,6 +119,26 @@ export const PL_QD_RAD_S: usize = PL_Q_RAD + <usize>PLAN_MAX_KNOTS * JOINT_BLOCK
 export const PL_FF_NM: usize = PL_QD_RAD_S + <usize>PLAN_MAX_KNOTS * JOINT_BLOCK;
 export const PL_END: usize = PL_FF_NM + <usize>PLAN_MAX_KNOTS * JOINT_BLOCK;
 
+// ---- percept: the latest pose of each object perception reported (percept frames) ----
+// Header words, then PERCEPT_MAX_OBJECTS slots of PC_OBJ_WORDS f64 each, keyed by object id.
+export const PC_FRAMES: usize = PERCEPT_PTR + 0 * 8; // percept frames accepted (0: none yet)
+export const PC_SEQ: usize = PERCEPT_PTR + 1 * 8; // seq of the last accepted frame
+export const PC_T_US: usize = PERCEPT_PTR + 2 * 8; // its t_us: when it was observed
+export const PC_RX_US: usize = PERCEPT_PTR + 3 * 8; // tick time it arrived
+export const PC_COUNT: usize = PERCEPT_PTR + 4 * 8; // slots in use
+export const PC_OBJS: usize = PERCEPT_PTR + 8 * 8;
+export const PC_OBJ_WORDS: usize = 16;
+export const PO_ID: usize = 0 * 8;
+export const PO_T_US: usize = 1 * 8; // observed at (the frame's t_us)
+export const PO_P_M: usize = 2 * 8; // x, y, z
+export const PO_QUAT: usize = 5 * 8; // w, x, y, z
+export const PO_CONF: usize = 9 * 8;
+export const PO_RX_US: usize = 10 * 8;
+export const PERCEPT_USED: usize = 8 * 8 + <usize>PERCEPT_MAX_OBJECTS * PC_OBJ_WORDS * 8;
+@inline export function perceptSlot(i: i32): usize {
+  return PC_OBJS + <usize>i * PC_OBJ_WORDS * 8;
+}
+
 @inline export function planSlot(slot: i32): usize {
   return PLAN_PTR + <usize>slot * PLAN_SLOT_BYTES;
 }
@@ -139,4 +161,5 @@ assert(PARAMS_USED <= 0x4000, "params overflow");
 assert(STATE_USED <= 0x4000, "state overflow");
 assert(PL_END <= PLAN_SLOT_BYTES, "plan slot overflow");
 assert(OBS_USED <= OBS_CAP, "obs overflow");
+assert(PERCEPT_USED <= PERCEPT_CAP, "percept overflow");
 assert(MAX_JOINTS == 32);

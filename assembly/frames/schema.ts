@@ -11,6 +11,7 @@ export const KIND_CMD = key8("cmd");
 export const KIND_PLAN = key8("plan");
 export const KIND_CTL = key8("ctl");
 export const KIND_CONFIG = key8("config");
+export const KIND_PERCEPT = key8("percept");
 
 // Keys.
 export const K_V = key8("v");
@@ -32,6 +33,10 @@ export const K_KP = key8("kp");
 export const K_KD = key8("kd");
 export const K_T = key8("t");
 export const K_OP = key8("op");
+export const K_OBJ = key8("obj");
+export const K_ID = key8("id");
+export const K_P = key8("p");
+export const K_CONF = key8("conf");
 
 // Control operations (value of "op").
 export const OPS_ARM = key8("arm");

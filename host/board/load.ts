@@ -15,6 +15,7 @@ export interface JointSpec {
   limits: { q_min_rad: number; q_max_rad: number; qd_max_rad_s: number; tau_max_nm: number; temp_max_c?: number };
   gains: { kp: number; kd: number; damp_kd?: number };
   slew_rad_s?: number;
+  direction?: 1 | -1; q_offset_rad?: number;
 }
 export interface SafetySpec {
   sensor_timeout_us: number; reject_burst: number; reject_decay_ticks?: number; limit_margin_rad: number;
@@ -97,7 +98,10 @@ export function loadBoard(nameOrPath: string): LoadedBoard {
   const board = json as Board;
   checkConsistency(board, file);
   const robot = board.urdf ? loadBoardUrdf(board, dir, file) : null;
-  return { board, dir, file, bytes, robot };
+  const lb: LoadedBoard = { board, dir, file, bytes, robot };
+  // Built here too so that a board the core's dynamics cannot follow never starts a run.
+  dynamicsModel(lb);
+  return lb;
 }
 
 // The URDF a board names, and the board joints that point into it: each `urdf_joint` must name a

@@ -9,16 +9,21 @@ import { round } from "../loop/stats.js";
 import { parse, num, type Command } from "./command.js";
 import { makeOut, EXIT_OK } from "./output.js";
 import { benchWmCommand } from "./bench-wm.js";
+import { benchTrainCommand } from "./bench-train.js";
 import { benchImageCommand } from "./bench-image.js";
+import { benchCanCommand } from "./bench-can.js";
 
 export const benchCommand: Command = {
   name: "bench",
   summary: "benchmark the core's tick (7 and 30 joints) and the shared-memory ring",
-  usage: "worldcore bench [--ticks N] [--frames N] [--json]   |   worldcore bench wm [--quick] [--json]   |   worldcore bench image [--board B] [--json]",
+  usage: "worldcore bench [--ticks N] [--frames N] [--json]   |   worldcore bench wm|engines [--quick] [--json]   |   worldcore bench train [--json]   |   worldcore bench image [--board B] [--json]   |   worldcore bench can [--json]",
   async run(argv) {
-    // `bench wm` and `bench engines` are their own commands; `bench` alone is the foundation's.
+    // `bench wm`, `bench engines` and `bench train` are their own benchmarks; `bench` alone is the foundation's.
     if (argv[0] === "wm") return benchWmCommand.run(argv.slice(1));
+    if (argv[0] === "engines") return benchEngines(argv.slice(1));
+    if (argv[0] === "train") return benchTrainCommand.run(argv.slice(1));
     if (argv[0] === "image") return benchImageCommand.run(argv.slice(1));
+    if (argv[0] === "can") return benchCanCommand.run(argv.slice(1));
     const { values } = parse(argv, { ticks: { type: "string" }, frames: { type: "string" } });
     const out = makeOut(values.json === true);
     const ticks = num(values.ticks, "--ticks", 20000, 100);
@@ -44,3 +49,13 @@ export const benchCommand: Command = {
     }, EXIT_OK);
   },
 };
+
+/** `worldcore bench engines`: V8 against wasmtime (host/bench/engines.ts). */
+async function benchEngines(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { quick: { type: "boolean" } });
+  const out = makeOut(values.json === true);
+  const { benchEngines: run, benchEnginesTable } = await import("../bench/engines.js");
+  const r = await run(loadBoard("loopback").board, { quick: values.quick === true, progress: (l) => out.progress(l) });
+  for (const line of benchEnginesTable(r)) out.log(line);
+  return out.done({ ...r }, EXIT_OK);
+}

@@ -43,6 +43,13 @@ export interface CoreStatus {
   faults: Partial<Record<FaultName, number>>;
 }
 
+/** One object's latest pose in the core's percept region (assembly/abi/layout.ts PC_*, PO_*). */
+export interface PerceivedObject { id: number; t_us: number; rx_us: number; p_m: number[]; quat: number[]; conf: number }
+export interface PerceptState { frames: number; seq: number; t_us: number; rx_us: number; objects: PerceivedObject[] }
+// Word offsets of the percept region (f64 words), mirroring layout.ts.
+const PC = { frames: 0, seq: 1, t: 2, rx: 3, count: 4, objs: 8, objWords: 16 } as const;
+const PO = { id: 0, t: 1, p: 2, quat: 5, conf: 9, rx: 10 } as const;
+
 export interface AbortRecord { message: string; file: string; line: number; column: number }
 
 export class ConfigRejected extends Error {
@@ -63,6 +70,9 @@ export class Core {
   readonly outboxPtr: number;
   readonly statusPtr: number;
   readonly obsPtr: number;
+  /** Estimated joint positions (rad) and velocities (rad/s), max_joints lanes each: views into the core. */
+  readonly q_rad: Float64Array;
+  readonly qd_rad_s: Float64Array;
   private inboxLen = 0;
   private outLen = 0;
   private readonly dv: DataView;
@@ -79,6 +89,10 @@ export class Core {
     this.obsPtr = ex.obs_ptr();
     const mem = raw.memory();
     this.dv = new DataView(mem.buffer, mem.byteOffset, mem.byteLength);
+    const lanes = ex.max_joints();
+    const js = mem.byteOffset + ex.joint_state_ptr();
+    this.q_rad = new Float64Array(mem.buffer, js, lanes);
+    this.qd_rad_s = new Float64Array(mem.buffer, js + 8 * lanes, lanes);
   }
 
   get engine(): EngineName { return this.raw.engine; }
@@ -155,6 +169,21 @@ export class Core {
 
   stateHash(): bigint { return this.raw.exports.state_hash(); }
 
+  /** What the core holds from perception: the last percept frame and each object's latest pose. */
+  percepts(): PerceptState {
+    const base = this.raw.exports.percept_ptr();
+    const w = (i: number) => this.dv.getFloat64(base + 8 * i, true);
+    const objects: PerceivedObject[] = [];
+    for (let s = 0; s < w(PC.count); s++) {
+      const o = PC.objs + s * PC.objWords;
+      objects.push({
+        id: w(o + PO.id), t_us: w(o + PO.t), rx_us: w(o + PO.rx), conf: w(o + PO.conf),
+        p_m: [0, 1, 2].map((k) => w(o + PO.p + k)), quat: [0, 1, 2, 3].map((k) => w(o + PO.quat + k)),
+      });
+    }
+    return { frames: w(PC.frames), seq: w(PC.seq), t_us: w(PC.t), rx_us: w(PC.rx), objects };
+  }
+
   state(): StateName { return STATES[this.dv.getUint32(this.statusPtr + S.state, true)] ?? "boot"; }
 
   counter(name: CounterName): number {
@@ -222,8 +251,17 @@ export async function engineFactory(engine: EngineName): Promise<EngineFactory> 
   return make();
 }
 
-export async function createCore(engine: EngineName = "v8", wasm?: Uint8Array): Promise<Core> {
-  return new Core(await (await engineFactory(engine)).instantiate(wasm ?? coreWasm()));
+/** Per-board settings of the control instance (wasmtime only; V8 has no fuel). */
+export interface CoreOptions {
+  /** The board's fuel_per_tick: a tick burning more traps as out_of_fuel. */
+  fuelPerTick?: number;
+}
+
+export async function createCore(engine: EngineName = "v8", wasm?: Uint8Array, opts: CoreOptions = {}): Promise<Core> {
+  const factory = engine === "wasmtime" && opts.fuelPerTick !== undefined
+    ? new (await import("./wasmtime.js")).WasmtimeEngine({ fuelPerTick: opts.fuelPerTick })
+    : await engineFactory(engine);
+  return new Core(await factory.instantiate(wasm ?? coreWasm()));
 }
 
 export { CoreTrap };

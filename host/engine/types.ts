@@ -17,6 +17,8 @@ export interface CoreExports {
   obs_ptr(): number;
   max_frame_bytes(): number;
   max_joints(): number;
+  percept_ptr(): number;
+  joint_state_ptr(): number;
   init(configLen: number): number;
   tick(t_us: number, inboxLen: number): number;
   state_hash(): bigint;

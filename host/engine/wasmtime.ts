@@ -341,7 +341,7 @@ export class WasmtimeCore implements RawCore {
         results: Buffer.alloc(Math.max(1, nresults) * VAL.size), nresults,
       };
     };
-    const getters = ["abi_version", "config_ptr", "config_cap", "inbox_ptr", "inbox_cap", "outbox_ptr", "outbox_cap", "status_ptr", "obs_ptr", "max_frame_bytes", "max_joints"] as const;
+    const getters = ["abi_version", "config_ptr", "config_cap", "inbox_ptr", "inbox_cap", "outbox_ptr", "outbox_cap", "status_ptr", "obs_ptr", "max_frame_bytes", "max_joints", "percept_ptr", "joint_state_ptr"] as const;
     for (const g of getters) bind(g, 0, 1);
     bind("init", 1, 1);
     bind("tick", 2, 1);
@@ -359,7 +359,7 @@ export class WasmtimeCore implements RawCore {
     this.exports = {
       abi_version: ex.abi_version!, config_ptr: ex.config_ptr!, config_cap: ex.config_cap!, inbox_ptr: ex.inbox_ptr!,
       inbox_cap: ex.inbox_cap!, outbox_ptr: ex.outbox_ptr!, outbox_cap: ex.outbox_cap!, status_ptr: ex.status_ptr!, obs_ptr: ex.obs_ptr!,
-      max_frame_bytes: ex.max_frame_bytes!, max_joints: () => ex.max_joints!() | 0,
+      max_frame_bytes: ex.max_frame_bytes!, max_joints: () => ex.max_joints!() | 0, percept_ptr: ex.percept_ptr!, joint_state_ptr: ex.joint_state_ptr!,
       init: (configLen) => {
         init.args.writeUInt32LE(configLen >>> 0, VAL.off_of);
         this.call(init, this.fuelPerCall, this.callDeadline);

@@ -47,7 +47,11 @@ export interface EventFrame {
   v: 1; k: "event"; ev: "transition" | "fault"; t_us: number; from: number; to: number;
   fault: number; joint: number; value: number;
 }
-export type Frame = SensorFrame | CommandFrame | PlanFrame | ControlFrame | ConfigFrame | EventFrame;
+/** One object as perception reports it: position m, orientation [w,x,y,z], confidence 0..1. */
+export interface PerceptObject { id: number; p: number[]; quat: number[]; conf?: number }
+/** drivers -> core: object poses observed at t_us (the moment seen, not the delivery); at most 4. */
+export interface PerceptFrame { v: 1; k: "percept"; seq: number; t_us: number; obj: PerceptObject[] }
+export type Frame = SensorFrame | CommandFrame | PlanFrame | ControlFrame | ConfigFrame | EventFrame | PerceptFrame;
 
 // Plain msgpack maps (no msgpackr records or extensions), so the core and any other reader can
 // decode every byte.

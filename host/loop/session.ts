@@ -8,7 +8,10 @@ import { boardConfig, type LoadedBoard } from "../board/load.js";
 import { createDrivers } from "../drivers/index.js";
 import type { DriverSet } from "../drivers/types.js";
 import { decodeFrame, encodeFrame, isCommand, type CommandFrame } from "../frames/codec.js";
+import { STATES } from "../engine/codes.js";
 import { ControlLoop, type LoopHooks } from "./control.js";
+import { boardModelDir, type PlannerSetup, type PlannerStats } from "./planner.js";
+import { Planning, type PlanTamper } from "./planning.js";
 import { Samples, round } from "./stats.js";
 import { scriptedTask, type Task } from "./task.js";
 
@@ -34,6 +37,14 @@ export interface SessionOptions {
   onProgress?(p: Progress): void;
   faults?: Record<string, unknown>;
   drivers?: DriverSet;
+  /** World-model folder for the planner (default: the board's `model`; null: no planner). */
+  model?: string | null;
+  /** Planner settings over core-wm.ts DEFAULT_PLANNER. */
+  planner?: PlannerSetup["options"];
+  /** Lockstep only: what happens to each plan frame on its way to the core (tests). */
+  planTamper?: PlanTamper;
+  /** Non-zero at index 0 ends the run after the current tick (SIGINT/SIGTERM from the CLI). */
+  stop?: Int32Array;
 }
 
 export interface Progress { sim_s: number; wall_s: number; speed_x_realtime: number; tracking_rms_rad: number; faults: number; state: string }
@@ -70,8 +81,12 @@ export interface SessionSummary {
   state_hash: string;
   hashes?: string[];
   trapped: null | { kind: string; message: string; abort: unknown; tick: number };
+  /** Set when the run was stopped before its duration (a signal). */
+  stopped?: string;
   /** What the drivers know of the world (simulators: e.g. whether the cup is on the table). */
   world?: Record<string, unknown>;
+  /** The planner's figures, when a model planned for this run. */
+  planner?: PlannerStats & { ring_refused: number; tampered: number };
 }
 
 const MAX_SAMPLES = 3_600_000;
@@ -86,14 +101,20 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   const period_us = Math.round(1e6 / board.control_hz);
   const totalTicks = Math.max(1, Math.round(opts.duration_s * board.control_hz));
 
-  const core = opts.core ?? (await createCore(engine, opts.wasm));
+  const core = opts.core ?? (await createCore(engine, opts.wasm, { fuelPerTick: board.fuel_per_tick }));
   core.init(encodeFrame(boardConfig(opts.board, opts.configExtra)));
-  const drivers = opts.drivers ?? (await createDrivers(opts.board, { seed, faults: opts.faults }));
-  const task = opts.task ?? scriptedTask(board);
+  const drivers = opts.drivers ?? (await createDrivers(opts.board, { seed, faults: opts.faults, mode }));
+  const modelDir = opts.model === undefined ? boardModelDir(opts.board) : opts.model;
+  const planning = modelDir
+    ? await Planning.start({ board, modelDir, mode, engine, seed, planner: opts.planner, wasm: opts.wasm, tamper: opts.planTamper })
+    : null;
+  // With a world model the planner sends the plans; the task only arms and runs.
+  const task = opts.task ?? scriptedTask(board, { sendPlans: !planning });
   const sensorRing = new Ring(1 << 16);
   const operatorRing = new Ring(1 << 18);
   const commandRing = new Ring(1 << 16);
-  const loop = new ControlLoop(core, [sensorRing, operatorRing], commandRing, opts.hooks);
+  const inputs = planning ? [sensorRing, operatorRing, planning.ring] : [sensorRing, operatorRing];
+  const loop = new ControlLoop(core, inputs, commandRing, opts.hooks);
   const sink = (f: Uint8Array) => sensorRing.tryWrite(f);
 
   // Capped: `boot` runs until stopped (duration Infinity); percentiles then cover the first hour.
@@ -116,7 +137,9 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   // Realtime pacing: sleep with Atomics.wait until shortly before the deadline, then spin.
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
+  let stopped: string | undefined;
   for (; tick < totalTicks; tick++) {
+    if (opts.stop && Atomics.load(opts.stop, 0) !== 0) { stopped = `stop requested (signal ${Atomics.load(opts.stop, 0)})`; break; }
     if (mode === "lockstep") {
       t_us = (tick + 1) * period_us;
     } else {
@@ -145,6 +168,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
       break;
     }
     tickSamples.add(Number(process.hrtime.bigint() - t0) / 1000);
+    planning?.afterTick(core, t_us, STATES.indexOf(core.state()));
 
     commandRing.drain((bytes) => {
       const f = decodeFrame(bytes);
@@ -215,9 +239,11 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
     state_hash: trapped ? "" : hex(core.stateHash()),
     ...(opts.hashEvery ? { hashes } : {}),
     trapped,
+    ...(stopped ? { stopped } : {}),
   };
   const world = drivers.truth?.().extra;
   if (world) summary.world = world;
+  if (planning) summary.planner = await planning.close();
   if (!opts.drivers) await drivers.close();
   return summary;
 }
