@@ -7,7 +7,7 @@ AS_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null)
 TS_SOURCES := $(shell find host test/host -name '*.ts' 2>/dev/null)
 
 
-.PHONY: all build install wasmtime run test test-core test-host test-hil golden tools typecheck bench soak clean format
+.PHONY: all build install wasmtime run test test-core test-host test-hil golden tools typecheck bench soak clean format image-e2e
 all: build
 
 # npm ci only when the lockfile changed (or on a fresh clone). Never through a symlinked
@@ -77,6 +77,10 @@ golden: build
 	$(NODE) bin/worldcore.js hil golden --board $(BOARD) --out test/hil
 
 test: build test-core test-host test-hil
+
+# The image end-to-end test (keygen, build, verify, inspect, flash, boot) on one board: make image-e2e BOARD=sim-arm
+image-e2e: build
+	WORLDCORE_IMAGE_BOARDS=$(BOARD) WORLDCORE_TICK_WATCHDOG_US=500000 $(NODE) --test build/js/test/host/image-cli.test.js
 
 bench: build tools
 	$(NODE) bin/worldcore.js bench
