@@ -126,6 +126,20 @@ test("bus-off is reported and recovered by reopening the channel (board policy r
   // whether the core saw stale joints depends on the wall clock: not asserted here.
 });
 
+test("bus-off with recovery \"none\": reported, never reopened, the joints go stale and the core stops", opts, async () => {
+  const b = JSON.parse(readFileSync(join(paths.boards, "loopback-can/board.json"), "utf8"));
+  b.drivers.bus_off = { recovery: "none" };
+  delete b.$schema;
+  const dir = mkdtempSync(join(tmpdir(), "wc-busoff-board-"));
+  writeFileSync(join(dir, "board.json"), JSON.stringify(b));
+  const { s } = await runOverBus(0.4, ["bus-off:200"], { board: dir });
+  assert.equal(s.driver.bus_off, 1);
+  assert.equal(s.driver.bus_recoveries, 0);
+  assert.equal(s.driver.bus_off_now, 1);
+  assert.equal(s.driver.stale_marks, 7);
+  assert.ok(s.faults.driver_status! >= 1, JSON.stringify(s.faults));
+});
+
 test("SIGTERM during a run: the loop stops, every actuator gets zero torque and leaves motor mode", opts, async () => {
   const sim = await startSimbus();
   try {
