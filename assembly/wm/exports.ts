@@ -30,40 +30,48 @@ function check(B: i32, width: i32): u32 {
   return WM_OK;
 }
 
-function head(h: i32, inp: usize, B: i32): void {
-  unpad(W.ioOutPtr, runHead(h, inp, B), B, W.headOutDim(h), headOutPadded(h));
+// Runs a head into io_out. Finite inputs can still overflow (weights near the f32 limit: Inf,
+// then Inf - Inf = NaN), and engines may give NaN different bits (DESIGN.md): a non-finite
+// output is reported as WM_NONFINITE and the outputs are zeroed, so every engine returns the
+// same bytes.
+function head(h: i32, inp: usize, B: i32): u32 {
+  const n = W.headOutDim(h);
+  unpad(W.ioOutPtr, runHead(h, inp, B), B, n, headOutPadded(h));
+  const count = B * n;
+  for (let i = 0; i < count; i++) {
+    if (!isFinite(load<f32>(W.ioOutPtr + (<usize>i << 2)))) {
+      memory.fill(W.ioOutPtr, 0, <usize>count << 2);
+      return WM_NONFINITE;
+    }
+  }
+  return WM_OK;
 }
 
 // Inputs: io_in holds B dense rows of the head's input; outputs: io_out, B dense rows.
 // obs [B, O] -> latent [B, Z]
 export function wm_encode(B: i32): u32 {
   const r = check(B, W.obsDim); if (r != WM_OK) return r;
-  head(W.HEAD_ENC, normaliseObs(W.ioInPtr, B), B);
-  return WM_OK;
+  return head(W.HEAD_ENC, normaliseObs(W.ioInPtr, B), B);
 }
 // [latent, action] [B, Z + A] -> next latent [B, Z]
 export function wm_dynamics(B: i32): u32 {
   const r = check(B, W.latDim + W.actDim); if (r != WM_OK) return r;
-  head(W.HEAD_DYN, W.ioInPtr, B);
-  return WM_OK;
+  return head(W.HEAD_DYN, W.ioInPtr, B);
 }
 // [latent, action] [B, Z + A] -> task-cost head output [B, C]
 export function wm_cost(B: i32): u32 {
   const r = check(B, W.latDim + W.actDim); if (r != WM_OK) return r;
-  head(W.HEAD_COST, W.ioInPtr, B);
-  return WM_OK;
+  return head(W.HEAD_COST, W.ioInPtr, B);
 }
 // [latent, action] [B, Z + A] -> [P(object falls), P(contact lost)] [B, 2]
 export function wm_events(B: i32): u32 {
   const r = check(B, W.latDim + W.actDim); if (r != WM_OK) return r;
-  head(W.HEAD_EVT, W.ioInPtr, B);
-  return WM_OK;
+  return head(W.HEAD_EVT, W.ioInPtr, B);
 }
 // latent [B, Z] -> observation [B, O] (in normalised units)
 export function wm_decode(B: i32): u32 {
   const r = check(B, W.latDim); if (r != WM_OK) return r;
-  head(W.HEAD_DEC, W.ioInPtr, B);
-  return WM_OK;
+  return head(W.HEAD_DEC, W.ioInPtr, B);
 }
 
 export function wm_plan_configure(samples: i32, horizon: i32, iterations: i32, elites: i32, temperature: f64, risk_weight: f64, std_init: f64, std_min: f64, seed: u64, step_us: f64): u32 {

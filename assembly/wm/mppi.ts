@@ -54,6 +54,8 @@ export function plan(t_us: f64, seq: u32): u32 {
   // z0 = enc(obs), kept in io_out row 0 for the whole step.
   const zEnc = runHead(W.HEAD_ENC, normaliseObs(W.ioInPtr, 1), 1);
   memory.copy(W.ioOutPtr, zEnc, <usize>Z << 2);
+  // Weights that overflow make the latent non-finite: no sample could be scored.
+  for (let i = 0; i < Z; i++) if (!isFinite(f(W.ioOutPtr, i))) { lastError = WM_NONFINITE; warm = false; return 0; }
   initMean(A, T);
   for (let it = 0; it < iterations; it++) {
     sampleActions(N, T, A);

@@ -9,13 +9,17 @@ import * as ortWeb from "onnxruntime-web";
 import { headFlops, type Architecture } from "../model/arch.js";
 import { DEFAULT_PLANNER, WmCore, type PlannerOptions } from "../model/core-wm.js";
 import { exportOnnx, ONNX_INPUTS } from "../model/onnx.js";
+import { BOARD_MODEL_SIZES } from "../model/init.js";
 import { mulberry32, randomModel } from "../model/random.js";
 
 /** One core's SIMD128 ceiling (DESIGN.md / issue 5): 4-wide f32 mul + add, no FMA. */
 export const SIMD128_PEAK_GFLOPS = 48.6;
 
-/** The default model and planner (docs/WORLD_MODEL.md: why these sizes). */
-export const DEFAULT_ARCH: Architecture = { kind: "tdmpc2", obs_dim: 32, act_dim: 7, latent_dim: 64, hidden_dim: 256, cost_dim: 1 };
+/**
+ * The default model (what `model init` writes for a 7-joint arm without perception: q and qd
+ * observed) and planner (docs/WORLD-MODEL.md, "Sizing": why these sizes).
+ */
+export const DEFAULT_ARCH: Architecture = { kind: "tdmpc2", obs_dim: 14, act_dim: 7, ...BOARD_MODEL_SIZES, cost_dim: 1 };
 export const DEFAULT_PLAN: PlannerOptions = { ...DEFAULT_PLANNER };
 
 export interface BenchWmOptions {

@@ -5,7 +5,14 @@ import { runCommand } from "./run.js";
 import { benchCommand } from "./bench.js";
 import { benchWmCommand } from "./bench-wm.js";
 import { compileCommand } from "./compile.js";
+import { trainCommand } from "./train.js";
+import { benchTrainCommand } from "./bench-train.js";
+import { modelCommand } from "./model.js";
+import { imageCommand } from "./image.js";
+import { flashCommand } from "./flash.js";
+import { bootCommand } from "./boot.js";
+import { benchImageCommand } from "./bench-image.js";
 import { simbusCommand } from "./simbus.js";
 import { benchCanCommand } from "./bench-can.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, simbusCommand, benchCanCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand, imageCommand, flashCommand, bootCommand, benchImageCommand, simbusCommand, benchCanCommand];

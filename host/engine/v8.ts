@@ -3,7 +3,8 @@
 import * as loader from "@assemblyscript/loader";
 import { CoreTrap, type CoreExports, type EngineFactory, type RawCore } from "./types.js";
 
-function classify(e: unknown): CoreTrap {
+/** A WebAssembly RuntimeError from V8 as the engine-neutral CoreTrap (also used by wm-v8.ts). */
+export function classify(e: unknown): CoreTrap {
   const msg = e instanceof Error ? e.message : String(e);
   const kind = /unreachable/i.test(msg) ? "unreachable" : /out of bounds/i.test(msg) ? "out_of_bounds" : "other";
   return new CoreTrap("v8", kind, msg);
@@ -25,8 +26,11 @@ export const v8Engine: EngineFactory = {
       outbox_ptr: () => ex.outbox_ptr() >>> 0,
       outbox_cap: () => ex.outbox_cap() >>> 0,
       status_ptr: () => ex.status_ptr() >>> 0,
+      obs_ptr: () => ex.obs_ptr() >>> 0,
       max_frame_bytes: () => ex.max_frame_bytes() >>> 0,
       max_joints: () => ex.max_joints(),
+      percept_ptr: () => ex.percept_ptr() >>> 0,
+      joint_state_ptr: () => ex.joint_state_ptr() >>> 0,
       init: (n) => { try { return ex.init(n) >>> 0; } catch (e) { throw classify(e); } },
       tick: (t, n) => { try { return ex.tick(t, n) >>> 0; } catch (e) { throw classify(e); } },
       state_hash: () => BigInt.asUintN(64, BigInt(ex.state_hash() as unknown as bigint)),

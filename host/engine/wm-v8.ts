@@ -1,6 +1,7 @@
 // A core instance for the world model in V8: core.wasm instantiated directly (no loader glue),
 // exposing the wm_* exports. Used by host/model/core-wm.ts; the planner worker and the bench
 // each get their own instance, so planning never shares memory with the control core.
+import { classify } from "./v8.js";
 import type { WmExports, WmInstance } from "./wm-types.js";
 
 const NAMES: (keyof WmExports)[] = [
@@ -26,8 +27,10 @@ export async function instantiateWmV8(wasm: Uint8Array): Promise<WmInstance> {
   const out: Record<string, unknown> = {};
   for (const n of NAMES) {
     const fn = ex[n] as (...a: unknown[]) => unknown;
-    // usize results come back as signed i32 from V8; make them unsigned offsets.
-    out[n] = POINTERS.has(n) ? (...a: unknown[]) => (fn(...a) as number) >>> 0 : fn;
+    // usize results come back as signed i32 from V8; make them unsigned offsets. Traps become
+    // CoreTrap, as on wasmtime.
+    const call = (...a: unknown[]) => { try { return fn(...a); } catch (e) { throw e instanceof Error && e.constructor.name === "RuntimeError" ? classify(e) : e; } };
+    out[n] = POINTERS.has(n) ? (...a: unknown[]) => (call(...a) as number) >>> 0 : call;
   }
   return { exports: out as unknown as WmExports, memory: () => view };
 }

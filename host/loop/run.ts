@@ -10,6 +10,11 @@ export interface WorkerRequest {
   seed: number;
   engine: EngineName;
   faults?: Record<string, unknown>;
+  /** From a firmware image (host/image/boot.ts): the core.wasm to run, and its .cwasm for wasmtime. */
+  wasm?: Uint8Array;
+  cwasm?: Uint8Array;
+  /** Engine options for the .cwasm instance (watchdog, fuel budgets); the image fixes fuel and epoch. */
+  wasmtime?: { watchdog_us?: number; fuelPerTick?: number };
   /** One Int32: set non-zero (the signal number) to end the run cleanly after the current tick. */
   stop?: SharedArrayBuffer;
 }

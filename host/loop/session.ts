@@ -4,11 +4,14 @@
 import { createCore, CoreTrap, type Core } from "../engine/core.js";
 import type { EngineName } from "../engine/types.js";
 import { Ring } from "../bridge/ring.js";
-import { configFrame, type LoadedBoard } from "../board/load.js";
+import { boardConfig, type LoadedBoard } from "../board/load.js";
 import { createDrivers } from "../drivers/index.js";
 import type { DriverSet } from "../drivers/types.js";
 import { decodeFrame, encodeFrame, isCommand, type CommandFrame } from "../frames/codec.js";
+import { STATES } from "../engine/codes.js";
 import { ControlLoop, type LoopHooks } from "./control.js";
+import { boardModelDir, type PlannerSetup, type PlannerStats } from "./planner.js";
+import { Planning, type PlanTamper } from "./planning.js";
 import { Samples, round } from "./stats.js";
 import { scriptedTask, type Task } from "./task.js";
 
@@ -20,6 +23,8 @@ export interface SessionOptions {
   engine?: EngineName;
   /** core.wasm bytes to run (default: build/core.wasm), e.g. from a firmware image. */
   wasm?: Uint8Array;
+  /** An already-instantiated core (e.g. from an image's .cwasm); `engine` and `wasm` then only label it. */
+  core?: Core;
   task?: Task;
   /** Extra fields for the config frame (kinematics, model: later issues). */
   configExtra?: Record<string, unknown>;
@@ -32,6 +37,12 @@ export interface SessionOptions {
   onProgress?(p: Progress): void;
   faults?: Record<string, unknown>;
   drivers?: DriverSet;
+  /** World-model folder for the planner (default: the board's `model`; null: no planner). */
+  model?: string | null;
+  /** Planner settings over core-wm.ts DEFAULT_PLANNER. */
+  planner?: PlannerSetup["options"];
+  /** Lockstep only: what happens to each plan frame on its way to the core (tests). */
+  planTamper?: PlanTamper;
   /** Non-zero at index 0 ends the run after the current tick (SIGINT/SIGTERM from the CLI). */
   stop?: Int32Array;
 }
@@ -74,8 +85,11 @@ export interface SessionSummary {
   stopped?: string;
   /** What the drivers know of the world (simulators: e.g. whether the cup is on the table). */
   world?: Record<string, unknown>;
+  /** The planner's figures, when a model planned for this run. */
+  planner?: PlannerStats & { ring_refused: number; tampered: number };
 }
 
+const MAX_SAMPLES = 3_600_000;
 const hex = (h: bigint) => h.toString(16).padStart(16, "0");
 
 export async function runSession(opts: SessionOptions): Promise<SessionSummary> {
@@ -87,18 +101,25 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   const period_us = Math.round(1e6 / board.control_hz);
   const totalTicks = Math.max(1, Math.round(opts.duration_s * board.control_hz));
 
-  const core = await createCore(engine, opts.wasm);
-  core.init(encodeFrame(configFrame(board, opts.configExtra)));
+  const core = opts.core ?? (await createCore(engine, opts.wasm, { fuelPerTick: board.fuel_per_tick }));
+  core.init(encodeFrame(boardConfig(opts.board, opts.configExtra)));
   const drivers = opts.drivers ?? (await createDrivers(opts.board, { seed, faults: opts.faults, mode }));
-  const task = opts.task ?? scriptedTask(board);
+  const modelDir = opts.model === undefined ? boardModelDir(opts.board) : opts.model;
+  const planning = modelDir
+    ? await Planning.start({ board, modelDir, mode, engine, seed, planner: opts.planner, wasm: opts.wasm, tamper: opts.planTamper })
+    : null;
+  // With a world model the planner sends the plans; the task only arms and runs.
+  const task = opts.task ?? scriptedTask(board, { sendPlans: !planning });
   const sensorRing = new Ring(1 << 16);
   const operatorRing = new Ring(1 << 18);
   const commandRing = new Ring(1 << 16);
-  const loop = new ControlLoop(core, [sensorRing, operatorRing], commandRing, opts.hooks);
+  const inputs = planning ? [sensorRing, operatorRing, planning.ring] : [sensorRing, operatorRing];
+  const loop = new ControlLoop(core, inputs, commandRing, opts.hooks);
   const sink = (f: Uint8Array) => sensorRing.tryWrite(f);
 
-  const tickSamples = new Samples(totalTicks);
-  const jitter = mode === "realtime" ? new Samples(totalTicks) : undefined;
+  // Capped: `boot` runs until stopped (duration Infinity); percentiles then cover the first hour.
+  const tickSamples = new Samples(Math.min(totalTicks, MAX_SAMPLES));
+  const jitter = mode === "realtime" ? new Samples(Math.min(totalTicks, MAX_SAMPLES)) : undefined;
   const sqErr = new Float64Array(n);
   const maxErr = new Float64Array(n);
   const peakTau = new Float64Array(n);
@@ -147,6 +168,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
       break;
     }
     tickSamples.add(Number(process.hrtime.bigint() - t0) / 1000);
+    planning?.afterTick(core, t_us, STATES.indexOf(core.state()));
 
     commandRing.drain((bytes) => {
       const f = decodeFrame(bytes);
@@ -221,6 +243,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   };
   const world = drivers.truth?.().extra;
   if (world) summary.world = world;
+  if (planning) summary.planner = await planning.close();
   if (!opts.drivers) await drivers.close();
   return summary;
 }

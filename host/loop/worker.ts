@@ -3,6 +3,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { loadBoard } from "../board/load.js";
 import { runSession } from "./session.js";
+import { Core } from "../engine/core.js";
 import type { WorkerRequest, WorkerMessage } from "./run.js";
 
 const req = workerData as WorkerRequest;
@@ -10,7 +11,16 @@ const post = (m: WorkerMessage) => parentPort!.postMessage(m);
 
 try {
   const board = loadBoard(req.board);
+  // An image's .cwasm is what wasmtime boards run: loaded (and checked against its core.wasm) here.
+  let core: Core | undefined;
+  if (req.cwasm && req.engine === "wasmtime") {
+    const { instantiateCwasm } = await import("../engine/wasmtime-aot.js");
+    const { sha256Hex } = await import("../engine/wasmtime.js");
+    core = new Core(await instantiateCwasm(req.cwasm, { ...req.wasmtime, ...(req.wasm ? { expectCoreSha256: sha256Hex(req.wasm) } : {}) }, "core.cwasm (image)"));
+  }
   const summary = await runSession({
+    wasm: req.wasm,
+    core,
     board,
     duration_s: req.duration_s,
     mode: req.mode,

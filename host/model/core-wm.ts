@@ -2,7 +2,9 @@
 // every tensor in through the stage, runs heads over a batch and plans. Used by the planner,
 // the bench, the ONNX equivalence tests and the CLI.
 import { coreWasm } from "../engine/core.js";
+import type { EngineName } from "../engine/types.js";
 import { instantiateWmV8 } from "../engine/wm-v8.js";
+import type { WmWasmtimeOptions } from "../engine/wm-wasmtime.js";
 import { WM_ERRORS, WM_FLAG_LINEAR, WM_MAX_JOINTS, WM_TMAX, type WmExports, type WmInstance } from "../engine/wm-types.js";
 import { headInDim, headOutDim, tensorSpecs, type HeadName } from "./arch.js";
 import type { Model } from "./load.js";
@@ -20,7 +22,7 @@ export interface PlannerOptions {
   samples: number; horizon: number; iterations: number; elites: number; temperature: number;
   riskWeight: number; stdInit: number; stdMin: number; seed: bigint;
 }
-/** TD-MPC2's defaults (Hansen et al. 2024, Table 8) except samples/iterations, sized for 20 ms (docs/WORLD_MODEL.md). */
+/** TD-MPC2's defaults (Hansen et al. 2024, Table 8) except samples/iterations, sized for 20 ms with the board model (docs/WORLD-MODEL.md, "Sizing"). */
 export const DEFAULT_PLANNER: PlannerOptions = {
   samples: 256, horizon: 3, iterations: 4, elites: 32, temperature: 0.5, riskWeight: 1, stdInit: 2, stdMin: 0.05, seed: 1n,
 };
@@ -31,8 +33,14 @@ export class WmCore {
   private model: Model | undefined;
   private constructor(readonly inst: WmInstance) {}
 
-  static async create(wasm: Uint8Array = coreWasm()): Promise<WmCore> {
-    return new WmCore(await instantiateWmV8(wasm));
+  /**
+   * A fresh core instance for the world model. wasmtime is loaded only when asked for; its
+   * planner instance runs without fuel and epoch checks unless `wasmtime` says otherwise.
+   */
+  static async create(wasm: Uint8Array = coreWasm(), engine: EngineName = "v8", wasmtime: WmWasmtimeOptions = {}): Promise<WmCore> {
+    if (engine === "v8") return new WmCore(await instantiateWmV8(wasm));
+    const { instantiateWmWasmtime } = await import("../engine/wm-wasmtime.js");
+    return new WmCore(instantiateWmWasmtime(wasm, wasmtime));
   }
 
   get ex(): WmExports { return this.inst.exports; }

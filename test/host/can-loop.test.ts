@@ -153,7 +153,7 @@ test("SIGTERM during a run: the loop stops, every actuator gets zero torque and 
     const exited = new Promise<number>((r) => run.once("exit", (c) => r(c ?? -1)));
     run.kill("SIGTERM");
     const code = await exited;
-    assert.ok(Date.now() - t0 < 5000, "stops promptly");
+    assert.ok(Date.now() - t0 < 20_000, "stops long before its 60 s (generous: loaded CI machines)");
     const s = JSON.parse(out.trim().split("\n").pop()!) as SessionSummary & { ok: boolean };
     assert.match(s.stopped!, /signal 15/);
     assert.equal(code, 1, "a run cut short is not a success");

@@ -1,0 +1,87 @@
+// `worldcore train`: a world model from flight logs (or from the synthetic plant), written as a
+// model folder with report.json, report.svg and checkpoints. A thin layer over host/train/.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { loadBoard } from "../board/load.js";
+import { loadModelDir } from "../model/load.js";
+import { episodesFromLogs, specFromManifest } from "../train/logs.js";
+import { reportSvg } from "../train/report.js";
+import { syntheticEpisodes } from "../train/synthetic.js";
+import { DEFAULT_TRAIN, train, writeModel, type Progress } from "../train/trainer.js";
+import { num, parse, type Command } from "./command.js";
+import { EXIT_CHECK_FAILED, EXIT_OK, UsageError, makeOut } from "./output.js";
+
+function int(v: string | undefined, flag: string, fallback: number, min: number): number {
+  const n = num(v, flag, fallback, min);
+  if (!Number.isInteger(n)) throw new UsageError(`${flag} expects an integer, got "${v}"`);
+  return n;
+}
+
+const f = (v: number) => (v < 0.01 ? v.toExponential(2) : v.toFixed(4));
+
+export const trainCommand: Command = {
+  name: "train",
+  summary: "train a world model from flight logs (or the synthetic plant) into a model folder",
+  usage: "worldcore train (--logs DIR [--board NAME] | --synthetic N) --out models/NAME [--init models/OLD] [--steps N] [--seed S]\n" +
+    "       [--batch N] [--horizon N] [--hidden N] [--latent N] [--lr X] [--val-every N] [--checkpoint-every N] [--json]",
+  async run(argv) {
+    const { values } = parse(argv, {
+      logs: { type: "string" }, synthetic: { type: "string" }, out: { type: "string" }, init: { type: "string" }, board: { type: "string" },
+      steps: { type: "string" }, seed: { type: "string" }, batch: { type: "string" }, horizon: { type: "string" },
+      hidden: { type: "string" }, latent: { type: "string" }, lr: { type: "string" },
+      "val-every": { type: "string" }, "checkpoint-every": { type: "string" },
+    });
+    const out = makeOut(values.json === true);
+    if ((values.logs === undefined) === (values.synthetic === undefined)) throw new UsageError("give exactly one of --logs DIR and --synthetic N");
+    if (!values.out) throw new UsageError("--out models/NAME is required");
+    const hidden = int(values.hidden, "--hidden", DEFAULT_TRAIN.hidden_dim, 8);
+    const latent = int(values.latent, "--latent", DEFAULT_TRAIN.latent_dim, 8);
+    if (hidden % 8 !== 0 || latent % 8 !== 0) throw new UsageError(`--hidden and --latent must be multiples of 8 (the core's SIMD width and SimNorm groups), got ${hidden} and ${latent}`);
+    const steps = int(values.steps, "--steps", DEFAULT_TRAIN.steps, 1);
+    const seed = int(values.seed, "--seed", DEFAULT_TRAIN.seed, 0);
+    const horizon = int(values.horizon, "--horizon", DEFAULT_TRAIN.horizon, 1);
+    const lr = num(values.lr, "--lr", DEFAULT_TRAIN.adam.lr, 0);
+    const init = values.init ? loadModelDir(values.init) : undefined;
+
+    let set;
+    if (values.synthetic !== undefined) {
+      const n = int(values.synthetic, "--synthetic", 0, 2);
+      set = syntheticEpisodes(n, { seed, ...(init ? { step_us: init.manifest.step_us, joints: init.manifest.action.names.length } : {}) });
+    } else {
+      const spec = init ? specFromManifest(init.manifest) : {};
+      const board = values.board ? loadBoard(values.board).board : undefined;
+      set = episodesFromLogs(values.logs!, { ...spec, ...(board ? { board: board.name, joints: board.joints.map((j) => j.name) } : {}) });
+    }
+    const dir = resolve(values.out);
+    mkdirSync(dir, { recursive: true });
+    out.log(`training on ${set.episodes.length} episodes (${set.board}, step ${set.step_us} µs, obs ${set.obsNames.length}, act ${set.actNames.length}) for ${steps} steps, seed ${seed}`);
+    const progress = (p: Progress) => {
+      const bar = "#".repeat(Math.round((p.step / p.steps) * 20)).padEnd(20, ".");
+      out.progress(`[${bar}] ${p.step}/${p.steps} loss ${f(p.train.total)} (cons ${f(p.train.consistency)} cost ${f(p.train.cost)} evt ${f(p.train.events)} dec ${f(p.train.decoder)})${p.val ? ` val ${f(p.val.total)}` : ""} ${p.steps_per_s.toFixed(1)} steps/s`);
+    };
+    const r = await train(set, {
+      ...DEFAULT_TRAIN, name: basename(dir), steps, seed, horizon, hidden_dim: hidden, latent_dim: latent,
+      batch: int(values.batch, "--batch", DEFAULT_TRAIN.batch, 1),
+      adam: { ...DEFAULT_TRAIN.adam, lr },
+      valEvery: int(values["val-every"], "--val-every", Math.min(DEFAULT_TRAIN.valEvery, Math.max(1, Math.floor(steps / 10))), 1),
+      checkpointEvery: int(values["checkpoint-every"], "--checkpoint-every", DEFAULT_TRAIN.checkpointEvery, 0),
+      outDir: dir, init, progress,
+    });
+    writeModel(dir, r.model, r.bytes);
+    writeFileSync(join(dir, "report.json"), JSON.stringify(r.report, null, 1) + "\n");
+    writeFileSync(join(dir, "report.svg"), reportSvg(r.report));
+    // The folder must load through the same path the robot uses, or the run failed.
+    const back = loadModelDir(dir);
+    const same = [...r.model.tensors].every(([k, t]) => { const b = back.tensors.get(k)!; return b.length === t.length && b.every((v, i) => Object.is(v, t[i])); });
+    const rep = r.report;
+    out.log(`validation loss (core) ${f(rep.initial_val.total)} -> ${f(rep.final_val.total)} (x${rep.val_ratio.toFixed(3)}); k-step RMS error ${rep.final_val.kstep_rmse.map((v) => v.toFixed(3)).join(" ")} (normalised units)`);
+    out.log(`${rep.steps_per_s.toFixed(1)} steps/s, ${rep.seconds.toFixed(1)} s; wrote ${join(values.out, "manifest.json")}, weights.safetensors, report.json, report.svg${existsSync(join(dir, "checkpoints")) ? ", checkpoints/" : ""}`);
+    const ok = same && Number.isFinite(rep.final_val.total);
+    return out.done({
+      ok, out: values.out, steps, seed, episodes: set.episodes.length, parameters: rep.parameters,
+      initial_val_loss: rep.initial_val.total, final_val_loss: rep.final_val.total, val_ratio: rep.val_ratio,
+      kstep_rmse: rep.final_val.kstep_rmse, steps_per_s: rep.steps_per_s, seconds: rep.seconds,
+      weights_sha256: rep.weights_sha256, data_sha256: set.dataSha256, round_trip: same,
+    }, ok ? EXIT_OK : EXIT_CHECK_FAILED);
+  },
+};

@@ -1,0 +1,136 @@
+// The planner: a world model in its own core instance that turns observation snapshots into plan
+// frames for the control core, every 1/plan_hz of tick time while the core is armed or running.
+// Engine-agnostic and thread-agnostic: the session calls it inline in lockstep mode, and
+// host/loop/planner-thread.ts runs it on the other CPU in realtime mode.
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Board, LoadedBoard } from "../board/load.js";
+import { BoardError } from "../board/load.js";
+import { CoreTrap } from "../engine/types.js";
+import type { EngineName } from "../engine/types.js";
+import { DEFAULT_PLANNER, WmCore, WmError, type PlannerOptions } from "../model/core-wm.js";
+import { ModelError } from "../model/errors.js";
+import { loadModelDir } from "../model/load.js";
+import { checkBoardFit } from "../model/manifest.js";
+import { observationLayout, observationMismatch } from "../model/observation.js";
+import { paths } from "../paths.js";
+import { SNAP_OBS, SNAP_STATE, SNAP_T_US } from "./snapshot.js";
+import { Samples, round } from "./stats.js";
+
+// Safety state codes (assembly/abi/codes.ts) in which the core accepts plan frames.
+const ST_ARMED = 2, ST_RUNNING = 3;
+
+export interface PlannerSetup {
+  board: Board;
+  /** The model folder (absolute). */
+  modelDir: string;
+  engine: EngineName;
+  /** Seeds the planner's RNG (the session's seed: same seed, same plans). */
+  seed: number;
+  options?: Partial<Omit<PlannerOptions, "seed">>;
+  /** core.wasm bytes for the planner's instance (default build/core.wasm). */
+  wasm?: Uint8Array;
+  /** Planning steps on a zero observation before the first real one (V8 tiers SIMD code up late). */
+  warmupSteps?: number;
+}
+
+export interface PlannerStats {
+  engine: EngineName;
+  model: string;
+  samples: number; horizon: number; iterations: number;
+  steps: number;
+  failed: Record<string, number>;
+  trapped: string | null;
+  step_p50_ms: number; step_p99_ms: number; step_max_ms: number;
+}
+
+/** The model folder a board names: a name under models/, or a path relative to the board folder. */
+export function boardModelDir(lb: LoadedBoard): string | null {
+  const m = lb.board.model;
+  if (!m) return null;
+  const dir = m.includes("/") || m.startsWith(".") ? resolve(lb.dir, m) : join(paths.models, m);
+  if (!existsSync(dir)) throw new BoardError(lb.file, "model", `model folder ${dir} does not exist (create one with \`worldcore model init --board ${lb.board.name} --out ${dir}\`)`);
+  return dir;
+}
+
+export class Planner {
+  private readonly obs: Float32Array;
+  private readonly period_us: number;
+  private next_us = 0;
+  private seq = 0;
+  private active = false;
+  private readonly times = new Samples(1 << 16);
+  private readonly failed: Record<string, number> = {};
+  private trapped: string | null = null;
+  private steps = 0;
+
+  private constructor(readonly wm: WmCore, readonly setup: PlannerSetup, readonly options: PlannerOptions) {
+    this.obs = new Float32Array(wm.manifest.architecture.obs_dim);
+    this.period_us = Math.round(1e6 / setup.board.plan_hz);
+  }
+
+  /** Loads and checks the model against the board, installs it in a new core instance, warms it. */
+  static async create(setup: PlannerSetup): Promise<Planner> {
+    const model = loadModelDir(setup.modelDir);
+    const file = model.source;
+    const b = setup.board;
+    checkBoardFit(model.manifest, file, b.name, b.joints.map((j) => j.name));
+    const mismatch = observationMismatch(observationLayout(b), model.manifest.observation.names);
+    if (mismatch) throw new ModelError(file, "observation.names", mismatch);
+    const options: PlannerOptions = { ...DEFAULT_PLANNER, ...setup.options, seed: BigInt(setup.seed) };
+    const wm = await WmCore.create(setup.wasm, setup.engine);
+    wm.install(model, options.samples);
+    wm.configurePlanner(options);
+    const p = new Planner(wm, setup, options);
+    const warm = setup.warmupSteps ?? 0;
+    for (let i = 0; i < warm; i++) {
+      try { wm.plan(p.obs, i * model.manifest.step_us, 0); } catch { /* warm-up only */ }
+    }
+    // Warm-up must not leak into the plans: counter and warm start back to their initial state.
+    wm.resetPlanner();
+    return p;
+  }
+
+  /**
+   * One look at a snapshot ([t_us, state, observation...], snapshot.ts). Returns a plan frame
+   * when a plan is due and the model produced one; null otherwise (failures are counted and the
+   * control core, which keeps its last good plan, holds and eventually faults).
+   */
+  maybePlan(snap: Float64Array): Uint8Array | null {
+    if (this.trapped) return null;
+    const t_us = snap[SNAP_T_US]!;
+    const st = snap[SNAP_STATE]!;
+    if (st !== ST_ARMED && st !== ST_RUNNING) {
+      // Out of armed/running the core rejects plans; the next arming starts cold.
+      if (this.active) { this.wm.resetPlanner(); this.active = false; }
+      return null;
+    }
+    if (this.active && t_us < this.next_us) return null;
+    this.active = true;
+    // Plans on the plan_hz grid of tick time, so lockstep runs are reproducible.
+    this.next_us = (Math.floor(t_us / this.period_us) + 1) * this.period_us;
+    for (let i = 0; i < this.obs.length; i++) this.obs[i] = snap[SNAP_OBS + i]!;
+    const t0 = performance.now();
+    try {
+      const frame = this.wm.plan(this.obs, t_us, ++this.seq);
+      return frame;
+    } catch (e) {
+      if (e instanceof WmError) { this.failed[e.reason] = (this.failed[e.reason] ?? 0) + 1; return null; }
+      if (e instanceof CoreTrap) { this.trapped = `${e.kind}: ${e.message}`; return null; }
+      throw e;
+    } finally {
+      this.times.add(performance.now() - t0);
+      this.steps++;
+    }
+  }
+
+  stats(): PlannerStats {
+    const s = this.times.summary();
+    return {
+      engine: this.setup.engine, model: this.wm.manifest.name,
+      samples: this.options.samples, horizon: this.options.horizon, iterations: this.options.iterations,
+      steps: this.steps, failed: { ...this.failed }, trapped: this.trapped,
+      step_p50_ms: round(s.p50, 3), step_p99_ms: round(s.p99, 3), step_max_ms: round(s.max, 3),
+    };
+  }
+}

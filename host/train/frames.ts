@@ -1,0 +1,168 @@
+// Episodes from the frames of one flight log (docs/TRAINING.md, "From logs"): sensor frames
+// resampled to the model step, object poses from percept frames, actions from the commands the
+// core wrote (or, without those, from plans), cost and event labels from object poses. Works on
+// decoded frames in memory; host/train/logs.ts feeds it from MCAP files.
+import { STATES } from "../engine/codes.js";
+import type { CommandFrame, Frame, PerceptFrame, PlanFrame, SensorFrame } from "../frames/codec.js";
+import { DatasetError, EVENTS, type Episode } from "./dataset.js";
+
+/** The name an object takes in observations and specs: percept frames identify objects by id. */
+export const objectName = (id: number): string => `obj${id}`;
+
+/** One message of a log: the channel it came on, the log time (µs) and the decoded frame. */
+export interface LoggedFrame { channel: string; log_time_us: number; frame: Frame }
+
+export interface EpisodeSpec {
+  step_us: number;
+  /** The board's joint names, in the order of the sensor frames' q / qd (the actions' names). */
+  joints: string[];
+  /** Objects (objectName(id)) whose positions join the observation (x, y, z each, in this order); [] for none. */
+  objects: string[];
+  /** An object falls when its z drops more than this below its first observed z (m). */
+  fall_drop_m: number;
+  /** Task cost of step t from the raw observations before and after and the action; default 0. */
+  cost?: (obs: Float64Array, act: Float64Array, next: Float64Array) => number;
+  /** Segments shorter than this many steps are dropped. */
+  min_steps: number;
+}
+
+export const DEFAULT_SPEC: Omit<EpisodeSpec, "joints"> = { step_us: 20000, objects: [], fall_drop_m: 0.05, min_steps: 4 };
+
+export function observationNames(spec: Pick<EpisodeSpec, "joints" | "objects">): string[] {
+  return [
+    ...spec.joints.map((j) => `${j}.q_rad`), ...spec.joints.map((j) => `${j}.qd_rad_s`),
+    ...spec.objects.flatMap((o) => [`${o}.x_m`, `${o}.y_m`, `${o}.z_m`]),
+  ];
+}
+
+const RUNNING = STATES.indexOf("running");
+const timeOf = (m: LoggedFrame): number => {
+  const t = (m.frame as { t_us?: unknown }).t_us;
+  return typeof t === "number" ? t : m.log_time_us;
+};
+
+/** Index of the last element with key <= t (or -1), keys ascending. */
+function lastAtOrBefore(ts: number[], t: number): number {
+  let lo = 0, hi = ts.length - 1, ans = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (ts[mid]! <= t) { ans = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  return ans;
+}
+
+function planTarget(p: PlanFrame, t: number, J: number): number[] {
+  const k = lastAtOrBefore(p.t, t);
+  if (k < 0) return p.q[0]!.slice(0, J);
+  if (k === p.t.length - 1) return p.q[k]!.slice(0, J);
+  const f = (t - p.t[k]!) / (p.t[k + 1]! - p.t[k]!);
+  return p.q[k]!.slice(0, J).map((q, j) => q + f * (p.q[k + 1]![j]! - q));
+}
+
+/**
+ * The usable segments of one logged episode (usually one): every step of the model's grid from
+ * the first to the last sensor frame; a step whose command the core wrote outside `running`
+ * (damping, safe-stop, ...) ends a segment, since what follows is the safety layer's doing, not
+ * the policy's. Throws DatasetError naming the episode, the place and the reason.
+ */
+export function episodeFromFrames(id: string, messages: LoggedFrame[], spec: EpisodeSpec): Episode[] {
+  const J = spec.joints.length, nObj = spec.objects.length;
+  const O = 2 * J + 3 * nObj;
+  const sensors: SensorFrame[] = [], cmds: CommandFrame[] = [], plans: { t: number; p: PlanFrame }[] = [];
+  const percepts: PerceptFrame[] = [];
+  for (const m of messages) {
+    const f = m.frame;
+    if (f.k === "sensor") sensors.push(f);
+    // The core's own command frames carry its tick time; commands sent to it (teleop) do not.
+    else if (f.k === "cmd" && typeof f.t_us === "number") cmds.push(f);
+    else if (f.k === "plan") plans.push({ t: m.log_time_us, p: f });
+    else if (f.k === "percept") percepts.push(f);
+  }
+  if (sensors.length < 2) throw new DatasetError(id, "sensor frames", `${sensors.length} found; at least 2 are needed to resample`);
+  const byTime = <T>(xs: T[], t: (x: T) => number) => xs.sort((a, b) => t(a) - t(b));
+  byTime(sensors, (s) => s.t_us); byTime(cmds, (c) => c.t_us!); byTime(plans, (p) => p.t); byTime(percepts, (p) => p.t_us);
+  sensors.forEach((s, i) => {
+    if (s.q.length !== J || s.qd.length !== J) throw new DatasetError(id, `sensor frame seq ${s.seq}`, `has ${s.q.length} q / ${s.qd.length} qd, the spec has ${J} joints`);
+    if (i > 0 && s.t_us === sensors[i - 1]!.t_us) throw new DatasetError(id, `sensor frame seq ${s.seq}`, `repeats t_us ${s.t_us}`);
+  });
+  if (cmds.length === 0 && plans.length === 0) throw new DatasetError(id, "command and plan frames", "none found: no actions to learn from");
+  const sT = sensors.map((s) => s.t_us), cT = cmds.map((c) => c.t_us!), pT = plans.map((p) => p.t), oT = percepts.map((p) => p.t_us);
+
+  // Object tracks: zero-order hold of the last percept (the first one before it was seen).
+  // Percept frames carry no contact flag, so contact_lost labels stay 0 from logs (docs/TRAINING.md).
+  const poseAt = (name: string, t: number): { p: number[]; contact: boolean } => {
+    const has = (f: PerceptFrame) => f.obj.find((x) => objectName(x.id) === name);
+    let i = lastAtOrBefore(oT, t);
+    for (; i >= 0; i--) { const o = has(percepts[i]!); if (o) return { p: o.p, contact: false }; }
+    const first = percepts.map(has).find((o) => o !== undefined);
+    if (!first) throw new DatasetError(id, `object "${name}"`, "never appears in a percept frame");
+    return { p: first.p, contact: false };
+  };
+  const restZ = spec.objects.map((n) => poseAt(n, -Infinity).p[2]!);
+
+  const observe = (t: number): Float64Array => {
+    const o = new Float64Array(O);
+    const i = Math.min(Math.max(lastAtOrBefore(sT, t), 0), sensors.length - 2);
+    const a = sensors[i]!, b = sensors[i + 1]!;
+    const f = Math.min(1, Math.max(0, (t - a.t_us) / (b.t_us - a.t_us)));
+    for (let j = 0; j < J; j++) {
+      o[j] = a.q[j]! + f * (b.q[j]! - a.q[j]!);
+      o[J + j] = a.qd[j]! + f * (b.qd[j]! - a.qd[j]!);
+    }
+    spec.objects.forEach((n, k) => {
+      const p = poseAt(n, t).p;
+      if (p.length < 3) throw new DatasetError(id, `object "${n}"`, `pose p has ${p.length} values, expected [x, y, z]`);
+      o.set(p.slice(0, 3), 2 * J + 3 * k);
+    });
+    return o;
+  };
+  // The target the controller tracked at time t, and whether the core was running then.
+  const action = (t: number): { q: number[]; ok: boolean } | null => {
+    const ci = lastAtOrBefore(cT, t);
+    if (ci >= 0) {
+      const c = cmds[ci]!;
+      if (c.q.length !== J) throw new DatasetError(id, `command frame seq ${c.seq}`, `has ${c.q.length} targets, the spec has ${J} joints`);
+      return { q: c.q, ok: c.st === undefined || c.st === RUNNING };
+    }
+    const pi = lastAtOrBefore(pT, t);
+    return pi >= 0 ? { q: planTarget(plans[pi]!.p, t, J), ok: true } : null;
+  };
+
+  const t0 = sensors[0]!.t_us, tEnd = sensors.at(-1)!.t_us;
+  const T = Math.floor((tEnd - t0) / spec.step_us);
+  const segments: Episode[] = [];
+  let obs: Float64Array[] = [], acts: number[][] = [], costs: number[] = [], evs: number[][] = [];
+  const flush = () => {
+    if (acts.length >= spec.min_steps) {
+      const A = J;
+      const ep: Episode = {
+        id: `${id}#${segments.length}`, steps: acts.length,
+        obs: new Float64Array(obs.length * O), act: new Float64Array(acts.length * A), cost: Float64Array.from(costs), events: new Float64Array(acts.length * EVENTS),
+      };
+      obs.forEach((o, i) => ep.obs.set(o, i * O));
+      acts.forEach((a, i) => ep.act.set(a, i * A));
+      evs.forEach((e, i) => ep.events.set(e, i * EVENTS));
+      segments.push(ep);
+    }
+    obs = []; acts = []; costs = []; evs = [];
+  };
+  for (let k = 0; k < T; k++) {
+    const ta = t0 + k * spec.step_us, tb = ta + spec.step_us;
+    const a = action(tb);
+    if (!a || !a.ok) { flush(); continue; }
+    const oa = obs.length > 0 ? obs.at(-1)! : observe(ta), ob = observe(tb);
+    if (obs.length === 0) obs.push(oa);
+    const act = Float64Array.from(a.q);
+    let fell = 0, lost = 0;
+    spec.objects.forEach((n, i) => {
+      const za = oa[2 * J + 3 * i + 2]!, zb = ob[2 * J + 3 * i + 2]!;
+      const floor = restZ[i]! - spec.fall_drop_m;
+      if (za >= floor && zb < floor) fell = 1;
+      if (poseAt(n, ta).contact && !poseAt(n, tb).contact) lost = 1;
+    });
+    obs.push(ob); acts.push(a.q.slice()); evs.push([fell, lost]);
+    costs.push(spec.cost ? spec.cost(oa, act, ob) : 0);
+  }
+  flush();
+  return segments;
+}
