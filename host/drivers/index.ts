@@ -5,6 +5,7 @@ import { BoardError } from "../board/load.js";
 import { createLoopback } from "./loopback/plant.js";
 import { createCanDrivers } from "./can/driver.js";
 import { createSim } from "./sim/index.js";
+import "./sim/plant.js"; // registers the sim-arm plant for simulated CAN actuators
 import type { DriverFactory, DriverOptions, DriverSet } from "./types.js";
 
 const factories: Record<string, DriverFactory> = {

@@ -131,8 +131,9 @@ export class SimBus {
   }
 
   /** Joint state of the plant (for tests and reports). */
-  world(): { q_rad: number[]; motor_mode: boolean[] } {
-    return { q_rad: Array.from(this.plant.q_rad), motor_mode: [...this.actuators.values()].map((a) => a.mode) };
+  world(): { q_rad: number[]; motor_mode: boolean[]; plant?: Record<string, unknown> } {
+    const plant = this.plant.world?.();
+    return { q_rad: Array.from(this.plant.q_rad), motor_mode: [...this.actuators.values()].map((a) => a.mode), ...(plant ? { plant } : {}) };
   }
 
   private write(s: string): void {
