@@ -45,6 +45,7 @@ export const simbusCommand: Command = {
       await pty?.close();
       throw new UsageError((e as Error).message);
     }
+    sim.onFirstRound = () => process.stderr.write("simbus: first command round\n");
     await sim.start();
     // Always on stderr, even under --json: scripts and tests wait for this line.
     process.stderr.write(`simbus: ready on ${pty ? pty.host : port} (board ${lb.board.name}, bus ${sim.spec.buses[sim.bus]!.name}, ${[...Object.keys(faults)].join(", ") || "no faults"})\n`);

@@ -19,7 +19,7 @@ const CLI = join(paths.root, "bin/worldcore.js");
 const noPty = ptyUnavailable();
 if (noPty) console.log(`# CAN loop tests skipped: ${noPty}`);
 
-interface Sim { pty: PtyPair; child: ChildProcess; stop(): Promise<Record<string, unknown>> }
+interface Sim { pty: PtyPair; child: ChildProcess; firstRound: Promise<void>; stop(): Promise<Record<string, unknown>> }
 
 async function startSimbus(faults: string[] = [], board = "loopback-can", extra: string[] = []): Promise<Sim> {
   const pty = await openPtyPair();
@@ -32,8 +32,13 @@ async function startSimbus(faults: string[] = [], board = "loopback-can", extra:
     child.stderr!.on("data", (d) => { err += d; if (err.includes("simbus: ready")) { clearTimeout(t); resolve(); } });
     child.once("exit", (c) => { clearTimeout(t); reject(new Error(`simbus exited ${c}: ${err}`)); });
   });
+  const firstRound = new Promise<void>((resolve) => {
+    const check = () => { if (err.includes("simbus: first command round")) resolve(); };
+    check();
+    child.stderr!.on("data", check);
+  });
   return {
-    pty, child,
+    pty, child, firstRound,
     async stop() {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
@@ -159,7 +164,8 @@ test("SIGTERM during a run: the loop stops, every actuator gets zero torque and 
     });
     let out = "";
     run.stdout!.on("data", (d) => (out += d));
-    await new Promise((r) => setTimeout(r, 4000)); // start-up: CLI, control worker, core, CAN I/O thread
+    await sim.firstRound; // the loop is running (start-up takes seconds on a loaded machine)
+    await new Promise((r) => setTimeout(r, 300));
     const t0 = Date.now();
     const exited = new Promise<number>((r) => run.once("exit", (c) => r(c ?? -1)));
     run.kill("SIGTERM");
