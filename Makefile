@@ -74,6 +74,7 @@ bench: build tools
 	$(NODE) bin/worldcore.js bench wm
 	$(NODE) bin/worldcore.js bench engines
 	$(NODE) bin/worldcore.js bench image --board $(BOARD)
+	$(NODE) bin/worldcore.js bench can
 
 soak: build
 	WORLDCORE_SOAK=1 WORLDCORE_TICK_WATCHDOG_US=500000 $(NODE) --test build/js/test/host/

@@ -2,7 +2,8 @@
 // port (one end of a pty pair), with fault injection. Runs until SIGINT/SIGTERM or --duration.
 import { loadBoard } from "../board/load.js";
 import "../drivers/index.js"; // registers the plants
-import { SimBus, parseFault, type SimFaults } from "../drivers/can/simbus.js";
+// simbus needs serialport (native): loaded when the command runs, so the CLI starts without it (images).
+import type { SimBus as SimBusT, SimFaults } from "../drivers/can/simbus.js";
 import { openPtyPair, type PtyPair } from "../drivers/can/pty.js";
 import { parse, num, type Command } from "./command.js";
 import { makeOut, UsageError, EXIT_OK } from "./output.js";
@@ -24,6 +25,7 @@ export const simbusCommand: Command = {
     if (!values.port === !values.pty) throw new UsageError("simbus needs exactly one of --port PTY or --pty");
     const lb = loadBoard(values.board);
     if (lb.board.drivers.kind !== "can") throw new UsageError(`board ${lb.board.name} has drivers.kind "${lb.board.drivers.kind}", not "can"`);
+    const { SimBus, parseFault } = await import("../drivers/can/simbus.js");
     const faults: SimFaults = {};
     for (const f of values.fault ?? []) {
       try { parseFault(f, faults); } catch (e) { throw new UsageError((e as Error).message); }
@@ -38,19 +40,26 @@ export const simbusCommand: Command = {
       pty = await openPtyPair(link);
       port = pty.device;
     }
-    let sim: SimBus;
+    let sim: SimBusT;
     try {
       sim = new SimBus(lb, { port: port!, bus: values.bus, faults, seed, plant: values.plant, ...(values.imu ? { imuPort: values.imu } : {}) });
     } catch (e) {
       await pty?.close();
       throw new UsageError((e as Error).message);
     }
-    sim.onFirstRound = () => process.stderr.write("simbus: first command round\n");
     await sim.start();
     // Always on stderr, even under --json: scripts and tests wait for this line.
     process.stderr.write(`simbus: ready on ${pty ? pty.host : port} (board ${lb.board.name}, bus ${sim.spec.buses[sim.bus]!.name}, ${[...Object.keys(faults)].join(", ") || "no faults"})\n`);
+    // Once, when the host's commands have been flowing for a while: the loop is closed through the
+    // bus (an operator watching the terminal, and tests that must act on a running loop, wait for it).
+    const flowing = setInterval(() => {
+      if (sim.stats.rounds < 100) return;
+      process.stderr.write(`simbus: loop closed (${sim.stats.rounds} command rounds, ${sim.stats.motor_mode} actuators in motor mode)\n`);
+      clearInterval(flowing);
+    }, 20);
+    flowing.unref();
     await new Promise<void>((resolve) => {
-      const stop = () => resolve();
+      const stop = () => { clearInterval(flowing); resolve(); };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
       if (duration_s > 0) setTimeout(stop, duration_s * 1000).unref();

@@ -3,15 +3,15 @@
 import type { LoadedBoard } from "../board/load.js";
 import { BoardError } from "../board/load.js";
 import { createLoopback } from "./loopback/plant.js";
-import { createCanDrivers } from "./can/driver.js";
 import { createSim } from "./sim/index.js";
-import "./sim/plant.js"; // registers the sim-arm plant for simulated CAN actuators
+import "./sim/plant.js"; // registers the sim-arm plant for simulated CAN actuators (simbus)
 import type { DriverFactory, DriverOptions, DriverSet } from "./types.js";
 
 const factories: Record<string, DriverFactory> = {
   loopback: createLoopback,
-  can: createCanDrivers,
   sim: createSim,
+  // Loaded on demand: the CAN stack pulls in serialport and socketcan (native modules).
+  can: async (lb, o) => (await import("./can/driver.js")).createCanDrivers(lb, o),
 };
 
 export function registerDrivers(kind: string, factory: DriverFactory): void {

@@ -19,7 +19,7 @@ const CLI = join(paths.root, "bin/worldcore.js");
 const noPty = ptyUnavailable();
 if (noPty) console.log(`# CAN loop tests skipped: ${noPty}`);
 
-interface Sim { pty: PtyPair; child: ChildProcess; firstRound: Promise<void>; stop(): Promise<Record<string, unknown>> }
+interface Sim { pty: PtyPair; child: ChildProcess; stop(): Promise<Record<string, unknown>>; waitFor(text: string, timeout_ms: number): Promise<void> }
 
 async function startSimbus(faults: string[] = [], board = "loopback-can", extra: string[] = []): Promise<Sim> {
   const pty = await openPtyPair();
@@ -32,13 +32,14 @@ async function startSimbus(faults: string[] = [], board = "loopback-can", extra:
     child.stderr!.on("data", (d) => { err += d; if (err.includes("simbus: ready")) { clearTimeout(t); resolve(); } });
     child.once("exit", (c) => { clearTimeout(t); reject(new Error(`simbus exited ${c}: ${err}`)); });
   });
-  const firstRound = new Promise<void>((resolve) => {
-    const check = () => { if (err.includes("simbus: first command round")) resolve(); };
-    check();
-    child.stderr!.on("data", check);
-  });
   return {
-    pty, child, firstRound,
+    pty, child,
+    waitFor: (text, timeout_ms) => new Promise<void>((resolve, reject) => {
+      if (err.includes(text)) return resolve();
+      const t = setTimeout(() => reject(new Error(`simbus never printed "${text}": ${err}`)), timeout_ms);
+      const on = (d: Buffer) => { if (d.toString().includes(text) || err.includes(text)) { clearTimeout(t); child.stderr!.off("data", on); resolve(); } };
+      child.stderr!.on("data", on);
+    }),
     async stop() {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
@@ -164,8 +165,9 @@ test("SIGTERM during a run: the loop stops, every actuator gets zero torque and 
     });
     let out = "";
     run.stdout!.on("data", (d) => (out += d));
-    await sim.firstRound; // the loop is running (start-up takes seconds on a loaded machine)
-    await new Promise((r) => setTimeout(r, 300));
+    // Start-up (CLI, control worker, core, CAN I/O thread) takes seconds on a loaded machine: wait
+    // until the simulated actuators report commands flowing, so the signal lands in a running loop.
+    await sim.waitFor("simbus: loop closed", 30_000);
     const t0 = Date.now();
     const exited = new Promise<number>((r) => run.once("exit", (c) => r(c ?? -1)));
     run.kill("SIGTERM");

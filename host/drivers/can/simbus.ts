@@ -70,8 +70,6 @@ export class SimBus {
   private busOffSince = 0;
   private out = "";
   private readonly timers = new Set<NodeJS.Timeout>();
-  /** Called once, when the host's first command round has been stepped. */
-  onFirstRound?: () => void;
 
   constructor(readonly lb: LoadedBoard, readonly opts: SimBusOptions) {
     this.spec = canSpec(lb);
@@ -210,7 +208,6 @@ export class SimBus {
     }
     this.plant.step(this.spec.period_us, this.tau_nm);
     this.stats.rounds++;
-    if (this.stats.rounds === 1) this.onFirstRound?.();
     if (this.imu && this.stats.rounds % (this.opts.imu_every ?? 5) === 0) {
       // A base at rest, level: gravity on z, no rotation (the arm's base does not move).
       this.imu.write(Buffer.from(encodeSample({ acc_m_s2: [0, 0, 9.80665], gyro_rad_s: [0, 0, 0], quat: [1, 0, 0, 0], temp_c: 30 })));
