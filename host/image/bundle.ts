@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { ImageError } from "./errors.js";
 
 /** Native modules cannot be bundled: the board's installed worldcore provides them (docs/IMAGE.md). */
-export const NATIVE_EXTERNALS = ["koffi", "serialport", "@serialport/*"];
+export const NATIVE_EXTERNALS = ["koffi", "serialport", "@serialport/*", "socketcan"];
 /** Development tools' peers (benchmarks against onnxruntime): not on a board; using them says so. */
 export const LEFT_OUT = ["onnxruntime-node", "onnxruntime-web"];
 
