@@ -105,7 +105,9 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   const period_us = Math.round(1e6 / board.control_hz);
   const totalTicks = Math.max(1, Math.round(opts.duration_s * board.control_hz));
 
-  const core = opts.core ?? (await createCore(engine, opts.wasm, { fuelPerTick: board.fuel_per_tick }));
+  // Lockstep time is simulated: a loaded machine must not change a run, so the wall-clock
+  // watchdog only catches a core that hangs (1 s); fuel still bounds every tick exactly.
+  const core = opts.core ?? (await createCore(engine, opts.wasm, { fuelPerTick: board.fuel_per_tick, watchdog_us: mode === "lockstep" ? 1_000_000 : undefined }));
   const config = encodeFrame(boardConfig(opts.board, opts.configExtra));
   core.init(config);
   const recorder = opts.record
