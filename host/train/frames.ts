@@ -90,6 +90,9 @@ export function episodeFromFrames(id: string, messages: LoggedFrame[], spec: Epi
   sensors.forEach((s, i) => {
     if (s.q.length !== J || s.qd.length !== J) throw new DatasetError(id, `sensor frame seq ${s.seq}`, `has ${s.q.length} q / ${s.qd.length} qd, the spec has ${J} joints`);
     if (i > 0 && s.t_us === sensors[i - 1]!.t_us) throw new DatasetError(id, `sensor frame seq ${s.seq}`, `repeats t_us ${s.t_us}`);
+    // The core drops such frames; a NaN reaching the trainer would poison every weight.
+    const bad = [...s.q, ...s.qd].findIndex((v) => typeof v !== "number" || !Number.isFinite(v));
+    if (bad >= 0) throw new DatasetError(id, `sensor frame seq ${s.seq}`, `${bad < J ? `q[${bad}]` : `qd[${bad - J}]`} is not a finite number`);
   });
   if (cmds.length === 0 && plans.length === 0) throw new DatasetError(id, "command and plan frames", "none found: no actions to learn from");
   const sT = sensors.map((s) => s.t_us), cT = cmds.map((c) => c.t_us!), pT = plans.map((p) => p.t), oT = percepts.map((p) => p.t_us);
@@ -126,6 +129,7 @@ export function episodeFromFrames(id: string, messages: LoggedFrame[], spec: Epi
     if (ci >= 0) {
       const c = cmds[ci]!;
       if (c.q.length !== J) throw new DatasetError(id, `command frame seq ${c.seq}`, `has ${c.q.length} targets, the spec has ${J} joints`);
+      if (!c.q.every(Number.isFinite)) throw new DatasetError(id, `command frame seq ${c.seq}`, "has a target that is not a finite number");
       return { q: c.q, ok: c.st === undefined || c.st === RUNNING };
     }
     const pi = lastAtOrBefore(pT, t);

@@ -89,6 +89,9 @@ test("bad logs: errors name the episode, the place and the reason", () => {
   assert.throws(() => episodeFromFrames("a.mcap", fakeLog(100, { withCmd: false }), spec), /command and plan frames: none found/);
   assert.throws(() => episodeFromFrames("a.mcap", fakeLog(100), { ...spec, joints: ["j1"] }), /sensor frame seq 0.*2 q/);
   assert.throws(() => episodeFromFrames("a.mcap", fakeLog(100), { ...spec, objects: ["plate"] }), /object "plate": never appears/);
+  const nan = fakeLog(100);
+  (nan.find((m) => m.frame.k === "sensor" && m.frame.seq === 7)!.frame as { qd: number[] }).qd[1] = NaN;
+  assert.throws(() => episodeFromFrames("a.mcap", nan, spec), /a\.mcap: sensor frame seq 7: qd\[1\] is not a finite number/);
 });
 
 async function writeMcap(frames: LoggedFrame[]): Promise<Uint8Array> {
