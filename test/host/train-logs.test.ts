@@ -6,7 +6,10 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { McapWriter, TempBuffer } from "@mcap/core";
+import { paths } from "../../host/paths.js";
+import { loadModelDir } from "../../host/model/load.js";
 import { encodeFrame, type Frame } from "../../host/frames/codec.js";
 import { STATES } from "../../host/engine/codes.js";
 import { DatasetError } from "../../host/train/dataset.js";
@@ -132,6 +135,13 @@ test("MCAP logs: a folder of files becomes episodes with the files' hashes; corr
     assert.equal(r.model.manifest.board, "test-board");
     const again = specFromManifest(r.model.manifest);
     assert.deepEqual([again.joints, again.objects, again.step_us], [spec.joints, spec.objects, STEP]);
+
+    // The same through the command (joint names from the logs, since the fake logs have no config frame: joint1..n).
+    const cli = spawnSync(process.execPath, [join(paths.root, "bin/worldcore.js"), "train", "--logs", dir, "--out", join(dir, "model"), "--steps", "5", "--hidden", "16", "--latent", "8", "--batch", "8", "--json"], { encoding: "utf8", timeout: 120_000 });
+    assert.equal(cli.status, 0, cli.stderr);
+    const j = JSON.parse(cli.stdout.trim().split("\n").at(-1)!);
+    assert.deepEqual(j.data_sha256, set.dataSha256);
+    assert.deepEqual(loadModelDir(join(dir, "model")).manifest.action.names, ["joint1", "joint2"]);
 
     writeFileSync(join(dir, "ep3.mcap"), a.subarray(0, a.length - 40));
     assert.throws(() => episodesFromLogs(dir, spec), (e: unknown) => e instanceof DatasetError && e.file.endsWith("ep3.mcap"));
