@@ -3,8 +3,10 @@
 import * as C from "./abi/codes";
 import * as L from "./abi/layout";
 import * as M from "./abi/memory";
-import { S_ABI_VERSION, S_INIT_ERROR, S_LAST_REJECT, S_LAST_REJECT_AT, S_NJOINTS, S_STATE, S_FAULT_JOINT, bump, bumpReject, setStatusU32 } from "./abi/status";
+import { S_ABI_VERSION, S_INIT_ERROR, S_LAST_REJECT, S_LAST_REJECT_AT, S_MODEL_BODY, S_MODEL_ERROR, S_NJOINTS, S_STATE, S_FAULT_JOINT, bump, bumpReject, setStatusU32 } from "./abi/status";
 import { decodeConfig } from "./frames/config";
+import { modelBody, modelError } from "./frames/model";
+import { dynamics } from "./dynamics/rnea";
 import { decodeFrame, ctlOp, lastKind } from "./frames/decode";
 import { encodeOutbox } from "./frames/encode";
 import { clearEvents } from "./frames/events";
@@ -24,8 +26,10 @@ export function inbox_cap(): usize { return M.INBOX_CAP; }
 export function outbox_ptr(): usize { return M.OUTBOX_PTR; }
 export function outbox_cap(): usize { return M.OUTBOX_CAP; }
 export function status_ptr(): usize { return M.STATUS_PTR; }
+export function obs_ptr(): usize { return M.OBS_PTR; }
 export function max_frame_bytes(): u32 { return M.MAX_FRAME_BYTES; }
 export function max_joints(): i32 { return M.MAX_JOINTS; }
+export function percept_ptr(): usize { return M.PERCEPT_PTR; }
 
 // Reads the config frame (config_len bytes at config_ptr) and resets all state. Returns 0, or
 // the reject reason (S_LAST_REJECT_AT has the byte offset). The core stays in boot until it
@@ -35,7 +39,10 @@ export function init(config_len: u32): u32 {
   memory.fill(M.PARAMS_PTR, 0, M.PARAMS_CAP);
   memory.fill(M.STATE_PTR, 0, M.STATE_CAP);
   memory.fill(M.PLAN_PTR, 0, M.PLAN_CAP);
+  memory.fill(M.OBS_PTR, 0, M.OBS_CAP);
+  memory.fill(M.PERCEPT_PTR, 0, M.PERCEPT_CAP);
   setStatusU32(S_ABI_VERSION, M.ABI_VERSION);
+  store<i32>(M.STATUS_PTR + S_MODEL_BODY, -1);
   store<i32>(M.STATUS_PTR + S_FAULT_JOINT, -1);
   L.setf(L.X_FAULT_JOINT, -1);
   // The compiler's static data and the stub heap must stay below the first region (the unit-test
@@ -46,6 +53,8 @@ export function init(config_len: u32): u32 {
   const r = decodeConfig(M.CONFIG_PTR, config_len);
   if (r != C.R_NONE) {
     memory.fill(M.PARAMS_PTR, 0, M.PARAMS_CAP);
+    setStatusU32(S_MODEL_ERROR, modelError);
+    store<i32>(M.STATUS_PTR + S_MODEL_BODY, modelBody);
     return fail(r, rdErrAt);
   }
   setStatusU32(S_NJOINTS, <u32>L.f(L.P_NJOINTS));
@@ -73,6 +82,7 @@ export function tick(t_us: f64, inbox_len: u32): u32 {
   decodeInbox(inbox_len);
   advanceDamping();
   checkSafety();
+  dynamics();
   const st = state();
   if (!control(st, L.f(L.X_DT_US))) {
     fault(C.F_NONFINITE_OUTPUT, -1, 0);

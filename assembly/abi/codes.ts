@@ -43,7 +43,23 @@ export const R_STALE_SEQUENCE: u32 = 11;
 export const R_BAD_VALUE: u32 = 12;
 export const R_TRAILING_BYTES: u32 = 13;
 export const R_NOT_ALLOWED: u32 = 14;
-export const R_COUNT: u32 = 15;
+export const R_BAD_MODEL: u32 = 15; // the config's dynamics model is inconsistent: see ME_* in the status block
+export const R_COUNT: u32 = 16;
+
+// Why the config's dynamics model (frames/model.ts) was refused; init() rejects the whole config
+// with R_BAD_MODEL and leaves this code and the body index in the status block.
+export const ME_NONE: u32 = 0;
+export const ME_MISSING_FIELD: u32 = 1; // a required array of the model map is absent
+export const ME_BODY_COUNT: u32 = 2; // bodies (length of parent) differ from the joint count
+export const ME_LENGTH: u32 = 3; // an array's length is not bodies x its width
+export const ME_PARENT: u32 = 4; // parent index not an integer in [-1, body)
+export const ME_JOINT_TYPE: u32 = 5; // jtype neither 1 (revolute) nor 2 (prismatic)
+export const ME_AXIS: u32 = 6; // axis not of unit length
+export const ME_ROTATION: u32 = 7; // rot not a proper rotation (orthonormal, det +1)
+export const ME_MASS: u32 = 8; // negative mass
+export const ME_INERTIA: u32 = 9; // inertia not positive semi-definite
+export const ME_GRAVITY: u32 = 10; // gravity not three numbers
+export const ME_COUNT: u32 = 11;
 
 // Counters (u64 each) in the status block, index -> meaning.
 export const C_TICKS: u32 = 0;
@@ -62,6 +78,10 @@ export const C_SLEW_LIMITED: u32 = 12;
 export const C_TORQUE_CLAMPED: u32 = 13;
 export const C_PLAN_LATE: u32 = 14;
 export const C_COUNT: u32 = 15;
+
+// Driver-status bits (sensor frame `st`) with a meaning of their own; any other non-zero bit is a
+// driver fault. DRV_ESTOP: the drive's e-stop chain is open (motor power is being cut).
+export const DRV_ESTOP: u32 = 0x8000;
 
 // Control-frame operations.
 export const OP_ARM: u32 = 1;

@@ -16,12 +16,17 @@
 // | state    | 0x0016_5000 | 16 KiB   | tick(): per-joint control state    | yes    |
 // | staging  | 0x0016_9000 | 16 KiB   | decode scratch, committed if valid | no     |
 // | plan     | 0x0016_D000 | 192 KiB  | active plan (knots), part of state | yes    |
+// | obs      | 0x0019_D000 | 8 KiB    | tick(): dynamics results + scratch | no     |
+// | percept  | 0x001F_F000 | 4 KiB    | decode: latest object poses        | yes*   |
 // | wm       | 0x0020_0000 | to end   | world model weights + scratch      | no     |
+//
+// (* hashed once a percept frame has been accepted, so runs without perception hash as before.)
 //
 // Frames in inbox and outbox are packed as [u32 little-endian length][msgpack bytes], back to
 // back, the same framing as the shared-memory rings (host/bridge/ring.ts).
 
-export const ABI_VERSION: u32 = 1;
+// 2: obs region and obs_ptr(), the config's dynamics model, reject reason bad_model.
+export const ABI_VERSION: u32 = 2;
 
 export const MEMORY_PAGES: i32 = 1024; // 64 MiB; must equal asconfig.json initialMemory/maximumMemory
 export const HEAP_END: usize = 0x0010_0000;
@@ -45,6 +50,14 @@ export const STAGING_PTR: usize = 0x0016_9000;
 export const STAGING_CAP: usize = 0x0000_4000;
 export const PLAN_PTR: usize = 0x0016_D000;
 export const PLAN_CAP: usize = 0x0003_0000;
+// Observations the host may read but nothing depends on (recomputed every tick from state):
+// gravity and bias torques per joint, then the dynamics kernel's scratch (layout.ts O_*).
+export const OBS_PTR: usize = 0x0019_D000;
+export const OBS_CAP: usize = 0x0000_2000;
+// Object poses from perception (percept frames); layout in layout.ts (PC_*). Just below wm.
+export const PERCEPT_PTR: usize = 0x001F_F000;
+export const PERCEPT_CAP: usize = 0x0000_1000;
+export const PERCEPT_MAX_OBJECTS: i32 = 4;
 export const WM_PTR: usize = 0x0020_0000;
 
 export const MAX_JOINTS: i32 = 32;

@@ -20,7 +20,9 @@ export const S_LAST_REJECT_AT: usize = 60; // u32 byte offset inside that frame
 export const S_COUNTERS: usize = 64; // u64[C_COUNT]
 export const S_REJECTS: usize = S_COUNTERS + 8 * <usize>C_COUNT; // u64[R_COUNT]
 export const S_FAULTS: usize = S_REJECTS + 8 * <usize>R_COUNT; // u64[F_COUNT]
-export const S_END: usize = S_FAULTS + 8 * <usize>F_COUNT;
+export const S_MODEL_ERROR: usize = S_FAULTS + 8 * <usize>F_COUNT; // u32 ME_* when init rejected the model
+export const S_MODEL_BODY: usize = S_MODEL_ERROR + 4; // i32 the body at fault, -1 if none
+export const S_END: usize = S_MODEL_BODY + 4;
 
 @inline export function statusU32(off: usize): u32 {
   return load<u32>(STATUS_PTR + off);

@@ -5,6 +5,7 @@ import { MAX_JOINTS } from "../abi/memory";
 import * as L from "../abi/layout";
 import { rdBegin, rdMap, rdArray, rdStr8, rdNum, rdUint, rdSkip, rdBool, rdErr, rdPos, rdEnd, rdFail } from "../msgpack/reader";
 import * as S from "./schema";
+import { checkModel, readModel, resetModel } from "./model";
 
 // Bit i set when joint field i was given; all of REQUIRED must be.
 const F_QMIN: u32 = 1, F_QMAX: u32 = 2, F_QDMAX: u32 = 4, F_TAUMAX: u32 = 8, F_KP: u32 = 16, F_KD: u32 = 32;
@@ -26,8 +27,9 @@ export function decodeConfig(ptr: usize, len: usize): u32 {
   L.setf(L.P_SATURATION_TICKS, 0);
   L.setf(L.P_GRAVITY_COMP, 0);
   L.setf(L.P_PLAN_TIMEOUT_US, 0);
+  resetModel();
   const m = rdMap();
-  let v: f64 = -1, hz: f64 = -1, kind: u64 = 0, njoints: i32 = -1;
+  let v: f64 = -1, hz: f64 = -1, kind: u64 = 0, njoints: i32 = -1, bodies: i32 = -2;
   for (let i = 0; i < m && rdErr == R_NONE; i++) {
     const key = rdStr8();
     if (key == S.K_V) v = rdUint();
@@ -36,6 +38,7 @@ export function decodeConfig(ptr: usize, len: usize): u32 {
     else if (key == S.K_JOINTS) njoints = readJoints();
     else if (key == S.K_SAFETY) readSafety();
     else if (key == S.K_GRAV) L.setf(L.P_GRAVITY_COMP, rdBool() ? 1 : 0);
+    else if (key == S.K_MODEL) bodies = readModel();
     else rdSkip(1);
   }
   if (rdErr != R_NONE) return rdErr;
@@ -44,6 +47,9 @@ export function decodeConfig(ptr: usize, len: usize): u32 {
   if (v != <f64>S.FRAME_VERSION) { rdFail(R_UNKNOWN_VERSION); return rdErr; }
   if (kind != S.KIND_CONFIG) { rdFail(R_UNKNOWN_KIND); return rdErr; }
   if (!(hz >= 1 && hz <= 100000)) { rdFail(R_BAD_VALUE); return rdErr; }
+  // The model is checked last: its body count must match the joints, wherever the keys came.
+  if (bodies != -2 && !checkModel(bodies, njoints)) return rdErr;
+  L.setf(L.P_MODEL_BODIES, bodies > 0 ? <f64>bodies : 0);
   L.setf(L.P_NJOINTS, <f64>njoints);
   L.setf(L.P_CONTROL_HZ, hz);
   L.setf(L.P_PERIOD_US, 1e6 / hz);

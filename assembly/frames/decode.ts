@@ -6,13 +6,14 @@ import {
   C_SENSOR_FRAMES, C_COMMAND_FRAMES, C_PLAN_FRAMES, C_CONTROL_FRAMES, OP_ARM, OP_RUN, OP_DISARM,
   OP_RESET, OP_ESTOP,
 } from "../abi/codes";
-import { JOINT_BLOCK, MAX_FRAME_BYTES, PLAN_MAX_KNOTS, STAGING_PTR } from "../abi/memory";
+import { JOINT_BLOCK, MAX_FRAME_BYTES, PLAN_MAX_KNOTS, STAGING_PTR, PERCEPT_MAX_OBJECTS } from "../abi/memory";
 import {
   f, setf, jf, setjf, planSlot, P_NJOINTS, X_FSM, X_SENSOR_SEQ, X_HAVE_SENSOR, X_SENSOR_RX_US,
   X_SENSOR_T_US, X_FROZEN_RUN, X_CMD_SEQ, X_CTL_SEQ, X_PLAN_SEQ, X_PLAN_SLOT, X_HAVE_PLAN, X_SOURCE,
   X_IMU, X_T_US, J_Q_RAD, J_QD_RAD_S, J_TAU_MEAS_NM, J_TEMP_C, J_DRV_STATUS, J_CMD_MODE, J_CMD_Q_RAD,
   J_CMD_QD_RAD_S, J_CMD_FF_NM, J_KP, J_KD, PJ_KP, PJ_KD, PL_COUNT, PL_SEQ, PL_T_US, PL_Q_RAD,
-  PL_QD_RAD_S, PL_FF_NM, PL_HAS_QD,
+  PL_QD_RAD_S, PL_FF_NM, PL_HAS_QD, PC_FRAMES, PC_SEQ, PC_T_US, PC_RX_US, PC_COUNT, PC_OBJ_WORDS,
+  PO_ID, PO_T_US, PO_P_M, PO_QUAT, PO_CONF, PO_RX_US, perceptSlot,
 } from "../abi/layout";
 import { bump } from "../abi/status";
 import {
@@ -31,6 +32,8 @@ const SG_FF: usize = STAGING_PTR + 6 * JOINT_BLOCK;
 const SG_KP: usize = STAGING_PTR + 7 * JOINT_BLOCK;
 const SG_KD: usize = STAGING_PTR + 8 * JOINT_BLOCK;
 const SG_IMU: usize = STAGING_PTR + 9 * JOINT_BLOCK; // 10 words
+// Percept objects, PC_OBJ_WORDS each (blocks 20-22 are the controller's scratch, control/joint.ts).
+const SG_OBJ: usize = STAGING_PTR + 30 * JOINT_BLOCK;
 
 // What a decoded control frame asked for; applied by the safety state machine.
 export let ctlOp: u32 = 0;
@@ -90,6 +93,7 @@ export function decodeFrame(ptr: usize, len: usize): u32 {
   else if (kind == S.KIND_CMD) decodeCommand();
   else if (kind == S.KIND_PLAN) decodePlan();
   else if (kind == S.KIND_CTL) decodeControl();
+  else if (kind == S.KIND_PERCEPT) decodePercept();
   else if (kind == S.KIND_CONFIG) rdFail(R_NOT_ALLOWED); // config only through init()
   else rdFail(R_UNKNOWN_KIND);
   return rdErr;
@@ -286,4 +290,101 @@ function decodeControl(): void {
   setf(X_CTL_SEQ, seq);
   ctlOp = code;
   bump(C_CONTROL_FRAMES);
+}
+
+// Reads an array of exactly n finite numbers (a fixed-size vector such as a position), BAD_VALUE
+// on any other length.
+function readFixed(dst: usize, n: i32): bool {
+  const len = rdArray();
+  if (rdErr != R_NONE) return false;
+  if (len != n) { rdFail(R_BAD_VALUE); return false; }
+  for (let i = 0; i < n; i++) {
+    const v = rdNum();
+    if (rdErr != R_NONE) return false;
+    store<f64>(dst + (<usize>i << 3), v);
+  }
+  return true;
+}
+
+// One object of a percept frame into staging slot dst: id, p and a unit quat required, conf
+// optional (default 1) in [0, 1]. Returns false with the reason in rdErr.
+function readObject(dst: usize): bool {
+  const m = rdMap();
+  let id: f64 = -1;
+  let haveP = false, haveQ = false;
+  store<f64>(dst + PO_CONF, 1);
+  for (let i = 0; i < m && rdErr == R_NONE; i++) {
+    const key = rdStr8();
+    if (key == S.K_ID) id = rdUint();
+    else if (key == S.K_P) haveP = readFixed(dst + PO_P_M, 3);
+    else if (key == S.K_QUAT) haveQ = readFixed(dst + PO_QUAT, 4);
+    else if (key == S.K_CONF) store<f64>(dst + PO_CONF, rdNum());
+    else rdSkip(3); // frame map > obj array > object map > this value
+  }
+  if (rdErr != R_NONE) return false;
+  if (id < 0 || !haveP || !haveQ) { rdFail(R_MISSING_FIELD); return false; }
+  const conf = load<f64>(dst + PO_CONF);
+  if (conf < 0 || conf > 1) { rdFail(R_BAD_VALUE); return false; }
+  let n2: f64 = 0;
+  for (let k = 0; k < 4; k++) { const c = load<f64>(dst + PO_QUAT + (<usize>k << 3)); n2 += c * c; }
+  // A rotation is a unit quaternion; 1 % slack covers f32 round trips, not garbage.
+  if (Math.abs(n2 - 1) > 0.02) { rdFail(R_BAD_VALUE); return false; }
+  store<f64>(dst + PO_ID, id);
+  return true;
+}
+
+// Percept: the latest pose of up to PERCEPT_MAX_OBJECTS objects. Each object's slot is found by
+// id (or a free one, or the one seen longest ago); an object observation older than what the slot
+// holds is not applied (perception latency may reorder).
+function decodePercept(): void {
+  const m = rdMap();
+  let seq: f64 = -1, t: f64 = -1;
+  let count: i32 = -1;
+  for (let i = 0; i < m && rdErr == R_NONE; i++) {
+    const key = rdStr8();
+    if (key == S.K_SEQ) seq = rdUint();
+    else if (key == S.K_T_US) t = rdUint();
+    else if (key == S.K_OBJ) {
+      const len = rdArray();
+      if (rdErr != R_NONE) break;
+      if (len > PERCEPT_MAX_OBJECTS) { rdFail(R_BAD_VALUE); break; }
+      for (let k = 0; k < len && rdErr == R_NONE; k++) readObject(SG_OBJ + <usize>k * PC_OBJ_WORDS * 8);
+      count = len;
+    }
+    else rdSkip(1);
+  }
+  if (rdErr != R_NONE) return;
+  if (seq < 0 || t < 0 || count < 0) { rdFail(R_MISSING_FIELD); return; }
+  for (let a = 0; a < count; a++) {
+    for (let b = a + 1; b < count; b++) {
+      if (load<f64>(SG_OBJ + <usize>a * PC_OBJ_WORDS * 8 + PO_ID) == load<f64>(SG_OBJ + <usize>b * PC_OBJ_WORDS * 8 + PO_ID)) {
+        rdFail(R_BAD_VALUE);
+        return;
+      }
+    }
+  }
+  if (f(PC_FRAMES) != 0 && seq <= f(PC_SEQ)) { rdFail(R_STALE_SEQUENCE); return; }
+  const rx = f(X_T_US);
+  for (let k = 0; k < count; k++) {
+    const src = SG_OBJ + <usize>k * PC_OBJ_WORDS * 8;
+    const id = load<f64>(src + PO_ID);
+    const used = <i32>f(PC_COUNT);
+    let slot: i32 = -1, oldest: i32 = 0;
+    for (let s = 0; s < used; s++) {
+      if (f(perceptSlot(s) + PO_ID) == id) { slot = s; break; }
+      if (f(perceptSlot(s) + PO_T_US) < f(perceptSlot(oldest) + PO_T_US)) oldest = s;
+    }
+    if (slot < 0) {
+      if (used < PERCEPT_MAX_OBJECTS) { slot = used; setf(PC_COUNT, <f64>(used + 1)); }
+      else slot = oldest;
+    } else if (f(perceptSlot(slot) + PO_T_US) > t) continue;
+    const dst = perceptSlot(slot);
+    memory.copy(dst, src, PC_OBJ_WORDS * 8);
+    setf(dst + PO_T_US, t);
+    setf(dst + PO_RX_US, rx);
+  }
+  setf(PC_SEQ, seq);
+  setf(PC_T_US, t);
+  setf(PC_RX_US, rx);
+  setf(PC_FRAMES, f(PC_FRAMES) + 1);
 }

@@ -11,6 +11,7 @@ export const KIND_CMD = key8("cmd");
 export const KIND_PLAN = key8("plan");
 export const KIND_CTL = key8("ctl");
 export const KIND_CONFIG = key8("config");
+export const KIND_PERCEPT = key8("percept");
 
 // Keys.
 export const K_V = key8("v");
@@ -32,6 +33,10 @@ export const K_KP = key8("kp");
 export const K_KD = key8("kd");
 export const K_T = key8("t");
 export const K_OP = key8("op");
+export const K_OBJ = key8("obj");
+export const K_ID = key8("id");
+export const K_P = key8("p");
+export const K_CONF = key8("conf");
 
 // Control operations (value of "op").
 export const OPS_ARM = key8("arm");
@@ -65,3 +70,15 @@ export const K_FROZEN = key8("frozen");
 export const K_SATUR = key8("satur");
 export const K_GRAV = key8("grav");
 export const K_PLAN_US = key8("plan_us");
+
+// Config "model" keys: the dynamics model (frames/model.ts, docs/DYNAMICS.md).
+export const K_MODEL = key8("model");
+export const K_GRAVITY = key8("gravity");
+export const K_PARENT = key8("parent");
+export const K_JTYPE = key8("jtype");
+export const K_AXIS = key8("axis");
+export const K_ROT = key8("rot");
+export const K_POS = key8("pos");
+export const K_MASS = key8("mass");
+export const K_COM = key8("com");
+export const K_INERTIA = key8("inertia");

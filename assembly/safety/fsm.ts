@@ -119,6 +119,8 @@ export function checkSafety(): void {
     const temp = L.jf(L.J_TEMP_C, j);
     if (temp > L.jf(L.PJ_TEMP_MAX_C, j)) { fault(C.F_OVER_TEMPERATURE, j, temp); return; }
     const ds = L.jf(L.J_DRV_STATUS, j);
+    // A hardware e-stop is an e-stop, not a drive fault: straight to safe-stop.
+    if ((<u32>ds & C.DRV_ESTOP) != 0) { fault(C.F_ESTOP, j, ds); return; }
     if (ds != 0) { fault(C.F_DRIVER_STATUS, j, ds); return; }
   }
   if (st == C.ST_IDLE) return;

@@ -1,9 +1,9 @@
-// 64-bit hash of the core's whole control state (params, state, active plan) for determinism
+// 64-bit hash of the core's whole control state (params, state, active plan, percept once used) for determinism
 // checks: two runs, replay against a log, V8 against wasmtime. Word-wise multiply-xorshift
 // (the mixing step of splitmix64, Steele et al. 2014); NaN words are canonicalised so the hash
 // never depends on an engine's NaN bits.
 import * as L from "../abi/layout";
-import { PARAMS_PTR, STATE_PTR, JOINT_BLOCK } from "../abi/memory";
+import { PARAMS_PTR, STATE_PTR, JOINT_BLOCK, PERCEPT_PTR } from "../abi/memory";
 
 const M: u64 = 0x9e3779b97f4a7c15;
 
@@ -32,5 +32,6 @@ export function stateHash(): u64 {
     h = region(h, base + L.PL_QD_RAD_S, count * JOINT_BLOCK);
     h = region(h, base + L.PL_FF_NM, count * JOINT_BLOCK);
   }
+  if (L.f(L.PC_FRAMES) != 0) h = region(h, PERCEPT_PTR, L.PERCEPT_USED);
   return h ^ (h >> 33);
 }

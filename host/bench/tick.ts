@@ -3,7 +3,7 @@
 import { createCore } from "../engine/core.js";
 import type { EngineName } from "../engine/types.js";
 import { configFrame, type Board } from "../board/load.js";
-import { encodeFrame } from "../frames/codec.js";
+import { encodeFrame, type ModelConfig } from "../frames/codec.js";
 import { Samples } from "../loop/stats.js";
 
 /** The board with its joints replicated (or cut) to `n` joints. */
@@ -14,10 +14,11 @@ export function widenBoard(b: Board, n: number): Board {
 
 export interface TickBench { joints: number; ticks: number; p50_us: number; p99_us: number; max_us: number; mean_us: number; period_us: number }
 
-export async function benchTick(board: Board, joints: number, ticks: number, engine: EngineName = "v8"): Promise<TickBench> {
+/** `model` (one body per joint) turns on the dynamics stage and the gravity feed-forward. */
+export async function benchTick(board: Board, joints: number, ticks: number, engine: EngineName = "v8", model?: ModelConfig): Promise<TickBench> {
   const b = widenBoard(board, joints);
   const core = await createCore(engine);
-  core.init(encodeFrame(configFrame(b)));
+  core.init(encodeFrame(configFrame(b, model ? { grav: true, model } : {})));
   const mid = b.joints.map((j) => (j.limits.q_min_rad + j.limits.q_max_rad) / 2);
   const period = Math.round(1e6 / b.control_hz);
   let seq = 0;

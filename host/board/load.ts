@@ -6,6 +6,9 @@ import { join, resolve } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import type { ConfigFrame, JointConfig } from "../frames/codec.js";
 import { paths } from "../paths.js";
+import { KinematicsError, modelConfig, reduceModel, STANDARD_GRAVITY_M_S2, type DynModel } from "../robot/kinematics.js";
+import type { RobotModel } from "../robot/model.js";
+import { loadUrdf, UrdfError } from "../robot/urdf.js";
 
 export interface JointSpec {
   name: string; urdf_joint?: string; driver: string; bus?: string; bus_id: number; actuator?: string; gear_ratio: number;
@@ -26,7 +29,11 @@ export interface Board {
   drivers: { kind: "loopback" | "sim" | "can"; [k: string]: unknown };
   joints: JointSpec[]; sensors?: { kind: string; [k: string]: unknown }[]; safety: SafetySpec;
 }
-export interface LoadedBoard { board: Board; dir: string; file: string; bytes: Uint8Array }
+export interface LoadedBoard {
+  board: Board; dir: string; file: string; bytes: Uint8Array;
+  /** The robot read from `board.urdf` (relative to the board folder); null when the board names none. */
+  robot: RobotModel | null;
+}
 
 /** A bad board: names the file, the field path and what was expected. CLI exit code 2. */
 export class BoardError extends Error {
@@ -87,7 +94,33 @@ export function loadBoard(nameOrPath: string): LoadedBoard {
   }
   const board = json as Board;
   checkConsistency(board, file);
-  return { board, dir, file, bytes };
+  const robot = board.urdf ? loadBoardUrdf(board, dir, file) : null;
+  return { board, dir, file, bytes, robot };
+}
+
+// The URDF a board names, and the board joints that point into it: each `urdf_joint` must name a
+// joint the URDF lets move, so the dynamics and the simulator drive what the board drives.
+function loadBoardUrdf(b: Board, dir: string, file: string): RobotModel {
+  let robot: RobotModel;
+  try {
+    robot = loadUrdf(resolve(dir, b.urdf!));
+  } catch (e) {
+    if (e instanceof UrdfError) throw new BoardError(file, "urdf", e.message);
+    throw e;
+  }
+  const byName = new Map(robot.joints.map((j) => [j.name, j]));
+  const used = new Map<string, number>();
+  b.joints.forEach((j, i) => {
+    if (j.urdf_joint === undefined) return;
+    const field = `joints.${i}.urdf_joint`;
+    const uj = byName.get(j.urdf_joint);
+    if (!uj) throw new BoardError(file, field, `no joint "${j.urdf_joint}" in ${b.urdf}`);
+    if (uj.type === "fixed") throw new BoardError(file, field, `joint "${j.urdf_joint}" in ${b.urdf} is fixed, not movable`);
+    const prev = used.get(j.urdf_joint);
+    if (prev !== undefined) throw new BoardError(file, field, `joint "${j.urdf_joint}" is already driven by joints.${prev}`);
+    used.set(j.urdf_joint, i);
+  });
+  return robot;
 }
 
 // What a JSON Schema cannot say: ranges that must be ordered, names that must be unique.
@@ -126,4 +159,34 @@ export function configFrame(b: Board, extra: Record<string, unknown> = {}): Conf
   ];
   for (const [from, to] of opt) if (s[from] !== undefined) safety[to] = s[from] as number;
   return { v: 1, k: "config", hz: b.control_hz, grav: b.gravity_compensation ?? false, joints, safety, ...extra };
+}
+
+/**
+ * The dynamics model of a loaded board: its URDF reduced to one body per board joint, in board
+ * order (host/robot/kinematics.ts). Null for a board without a URDF. Every joint must then name
+ * its `urdf_joint`, parents before children.
+ */
+export function dynamicsModel(lb: LoadedBoard): DynModel | null {
+  if (!lb.robot) return null;
+  const driven = lb.board.joints.map((j, i) => {
+    if (j.urdf_joint === undefined) {
+      throw new BoardError(lb.file, `joints.${i}.urdf_joint`, "required when the board names a URDF: the core's dynamics model follows the board's joints");
+    }
+    return j.urdf_joint;
+  });
+  try {
+    return reduceModel(lb.robot, driven, STANDARD_GRAVITY_M_S2);
+  } catch (e) {
+    if (e instanceof KinematicsError) {
+      const i = /^joint (\d+)$/.exec(e.place)?.[1];
+      throw new BoardError(lb.file, i !== undefined ? `joints.${i}.urdf_joint` : "urdf", e.reason);
+    }
+    throw e;
+  }
+}
+
+/** configFrame() plus the dynamics model when the board has a URDF: what init() gets. */
+export function boardConfig(lb: LoadedBoard, extra: Record<string, unknown> = {}): ConfigFrame {
+  const m = dynamicsModel(lb);
+  return configFrame(lb.board, m ? { model: modelConfig(m), ...extra } : extra);
 }

@@ -2,6 +2,8 @@
 // ring throughput). Numbers are printed, never asserted.
 import { loadBoard } from "../board/load.js";
 import { benchTick } from "../bench/tick.js";
+import { modelConfig, reduceModel } from "../robot/kinematics.js";
+import { serialArm } from "../robot/serial-arm.js";
 import { benchRing } from "../bench/ring.js";
 import { round } from "../loop/stats.js";
 import { parse, num, type Command } from "./command.js";
@@ -25,10 +27,14 @@ export const benchCommand: Command = {
     const p50: Record<string, number> = {}, p99: Record<string, number> = {}, max: Record<string, number> = {};
     out.log(`tick cost (decode + control + encode), V8, ${ticks} ticks after warm-up:`);
     out.log("joints   p50 us   p99 us   max us   p99 / period");
-    for (const n of [7, 30]) {
-      const r = await benchTick(board, n, ticks);
-      p50[n] = round(r.p50_us, 2); p99[n] = round(r.p99_us, 2); max[n] = round(r.max_us, 2);
-      out.log(`${String(n).padStart(6)} ${r.p50_us.toFixed(2).padStart(8)} ${r.p99_us.toFixed(2).padStart(8)} ${r.max_us.toFixed(1).padStart(8)}   ${(r.p99_us / r.period_us * 100).toFixed(2)} %`);
+    // "+g": the same tick with a dynamics model (a seeded serial arm, one body per joint): RNEA
+    // gravity and bias every tick and the gravity feed-forward on.
+    for (const [key, n, dyn] of [["7", 7, false], ["30", 30, false], ["7+g", 7, true], ["30+g", 30, true]] as const) {
+      const arm = dyn ? serialArm(n, 1) : null;
+      const model = arm ? modelConfig(reduceModel(arm.robot, arm.driven)) : undefined;
+      const r = await benchTick(board, n, ticks, "v8", model);
+      p50[key] = round(r.p50_us, 2); p99[key] = round(r.p99_us, 2); max[key] = round(r.max_us, 2);
+      out.log(`${key.padStart(6)} ${r.p50_us.toFixed(2).padStart(8)} ${r.p99_us.toFixed(2).padStart(8)} ${r.max_us.toFixed(1).padStart(8)}   ${(r.p99_us / r.period_us * 100).toFixed(2)} %`);
     }
     const ring = await benchRing(frames, 128);
     out.log(`ring: ${ring.frames} frames of ${ring.frame_bytes} B between two worker threads in ${ring.seconds.toFixed(2)} s: ${(ring.frames_per_s / 1e6).toFixed(2)} M frames/s (lost ${ring.lost})`);

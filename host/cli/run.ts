@@ -7,7 +7,7 @@ import { parse, num, type Command } from "./command.js";
 import { makeOut, UsageError, EXIT_OK, EXIT_CHECK_FAILED } from "./output.js";
 
 // The default board of `make run` and `worldcore run`.
-export const DEFAULT_BOARD = "loopback";
+export const DEFAULT_BOARD = "sim-arm";
 
 export const runCommand: Command = {
   name: "run",
@@ -24,15 +24,19 @@ export const runCommand: Command = {
     const engine = (values.engine ?? lb.board.engine) as EngineName;
     if (engine !== "v8" && engine !== "wasmtime") throw new UsageError(`--engine expects v8 or wasmtime, got "${engine}"`);
     const duration_s = num(values.duration, "--duration", 5, 0.001);
-    const seed = num(values.seed, "--seed", 1);
+    // A board may name its default seed (drivers.seed), so two plain runs are identical.
+    const boardSeed = lb.board.drivers.seed;
+    const seed = num(values.seed, "--seed", typeof boardSeed === "number" ? boardSeed : 1);
     const mode = values.realtime ? "realtime" : "lockstep";
     out.log(`worldcore run: board ${lb.board.name} (${lb.file}), ${mode}, ${duration_s} s, engine ${engine}, seed ${seed}`);
     const s = await runInWorker({ board: lb.dir, duration_s, mode, seed, engine }, (p) =>
       out.progress(`sim ${p.sim_s.toFixed(2)} s  ${p.speed_x_realtime.toFixed(1)}x real time  tracking ${(p.tracking_rms_rad * 1000).toFixed(2)} mrad  faults ${p.faults}  ${p.state}`),
     );
     report(out.log, s);
-    const ok = !s.trapped && s.state !== "damping" && s.state !== "safe_stop";
-    return out.done({ ok, ...s }, ok ? EXIT_OK : EXIT_CHECK_FAILED);
+    // Simulators know whether the task disturbed the world: a cup knocked off the table fails the run.
+    const cup_on_table = typeof s.world?.cup_on_table === "boolean" ? s.world.cup_on_table : undefined;
+    const ok = !s.trapped && s.state !== "damping" && s.state !== "safe_stop" && cup_on_table !== false;
+    return out.done({ ok, ...(cup_on_table !== undefined ? { cup_on_table } : {}), ...s }, ok ? EXIT_OK : EXIT_CHECK_FAILED);
   },
 };
 
@@ -46,5 +50,8 @@ function report(log: (l: string) => void, s: SessionSummary): void {
   log(`peak torque N m: ${s.peak_torque_nm.join(" ")}`);
   const rej = Object.entries(s.rejects).map(([k, v]) => `${k} ${v}`).join(", ");
   if (rej) log(`rejected frames: ${rej}`);
+  if (s.world && typeof s.world.cup_on_table === "boolean") {
+    log(`world: cups ${s.world.cup_on_table ? "still on the table" : "NOT all on the table"}, largest cup displacement ${(Number(s.world.cup_max_displacement_m) * 1000).toFixed(1)} mm`);
+  }
   if (s.trapped) log(`CORE TRAPPED at tick ${s.trapped.tick}: ${s.trapped.message}; safe torque off sent to every driver`);
 }

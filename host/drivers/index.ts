@@ -2,10 +2,12 @@
 import type { LoadedBoard } from "../board/load.js";
 import { BoardError } from "../board/load.js";
 import { createLoopback } from "./loopback/plant.js";
+import { createSim } from "./sim/index.js";
 import type { DriverFactory, DriverOptions, DriverSet } from "./types.js";
 
 const factories: Record<string, DriverFactory> = {
   loopback: createLoopback,
+  sim: createSim,
 };
 
 export function registerDrivers(kind: string, factory: DriverFactory): void {

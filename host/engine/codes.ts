@@ -14,9 +14,16 @@ export type FaultName = (typeof FAULTS)[number];
 export const REJECTS = [
   "none", "truncated", "bad_type", "length_past_end", "too_deep", "unknown_version", "oversize",
   "unknown_kind", "missing_field", "joint_count", "nonfinite", "stale_sequence", "bad_value",
-  "trailing_bytes", "not_allowed",
+  "trailing_bytes", "not_allowed", "bad_model",
 ] as const;
 export type RejectName = (typeof REJECTS)[number];
+
+/** Why the config's dynamics model was refused (assembly/abi/codes.ts ME_*). */
+export const MODEL_ERRORS = [
+  "none", "missing_field", "body_count", "length", "parent", "joint_type", "axis", "rotation", "mass",
+  "inertia", "gravity",
+] as const;
+export type ModelErrorName = (typeof MODEL_ERRORS)[number];
 
 export const COUNTERS = [
   "ticks", "frames_in", "frames_decoded", "frames_rejected", "deadline_misses", "frames_out",

@@ -2,19 +2,35 @@
 // state hash over the RawCore of whichever engine instantiated it. Used by the control loop,
 // replay, tests and benchmarks.
 import { readFileSync } from "node:fs";
-import { COUNTERS, FAULTS, REJECTS, STATES, type CounterName, type FaultName, type RejectName, type StateName } from "./codes.js";
+import { COUNTERS, FAULTS, MODEL_ERRORS, REJECTS, STATES, type CounterName, type FaultName, type ModelErrorName, type RejectName, type StateName } from "./codes.js";
 import { CoreTrap, type EngineFactory, type EngineName, type RawCore } from "./types.js";
 import { v8Engine } from "./v8.js";
 import { paths } from "../paths.js";
 
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 // Byte offsets in the status block (assembly/abi/status.ts).
 const S = {
   abi: 0, state: 4, faultCode: 8, faultJoint: 12, initError: 16, njoints: 20, faultT: 24,
   faultValue: 32, abortLine: 40, abortCol: 44, abortMsg: 48, abortFile: 52, lastReject: 56,
   lastRejectAt: 60, counters: 64,
+  // after counters, rejects and faults (u64 each): the model error (u32) and its body (i32)
+  modelError: 64 + 8 * (COUNTERS.length + REJECTS.length + FAULTS.length),
 } as const;
+
+// Offsets in the obs region (assembly/abi/layout.ts O_*): one lane block per field.
+const OBS_BLOCK = 32 * 8;
+const O = { grav: 0, bias: OBS_BLOCK, valid: 2 * OBS_BLOCK } as const;
+
+/** The core's dynamics results for the current joint state (docs/DYNAMICS.md). */
+export interface CoreDynamics {
+  /** False until a model is configured and a sensor frame has arrived. */
+  valid: boolean;
+  /** G(q) per joint, N·m (N for prismatic joints). */
+  gravity_nm: number[];
+  /** C(q, qd) qd + G(q) per joint. */
+  bias_nm: number[];
+}
 
 export interface CoreStatus {
   state: StateName;
@@ -27,12 +43,24 @@ export interface CoreStatus {
   faults: Partial<Record<FaultName, number>>;
 }
 
+/** One object's latest pose in the core's percept region (assembly/abi/layout.ts PC_*, PO_*). */
+export interface PerceivedObject { id: number; t_us: number; rx_us: number; p_m: number[]; quat: number[]; conf: number }
+export interface PerceptState { frames: number; seq: number; t_us: number; rx_us: number; objects: PerceivedObject[] }
+// Word offsets of the percept region (f64 words), mirroring layout.ts.
+const PC = { frames: 0, seq: 1, t: 2, rx: 3, count: 4, objs: 8, objWords: 16 } as const;
+const PO = { id: 0, t: 1, p: 2, quat: 5, conf: 9, rx: 10 } as const;
+
 export interface AbortRecord { message: string; file: string; line: number; column: number }
 
 export class ConfigRejected extends Error {
   readonly code = "CONFIG_REJECTED";
-  constructor(readonly reason: RejectName, readonly offset: number) {
-    super(`the core rejected the config frame: ${reason} at byte ${offset}`);
+  constructor(
+    readonly reason: RejectName, readonly offset: number,
+    /** When reason is bad_model: which check failed and on which body (-1: the model as a whole). */
+    readonly model?: { error: ModelErrorName; body: number },
+  ) {
+    const detail = model ? ` (model: ${model.error}${model.body >= 0 ? ` at body ${model.body}` : ""})` : "";
+    super(`the core rejected the config frame: ${reason}${detail} at byte ${offset}`);
   }
 }
 
@@ -41,6 +69,7 @@ export class Core {
   readonly inboxCap: number;
   readonly outboxPtr: number;
   readonly statusPtr: number;
+  readonly obsPtr: number;
   private inboxLen = 0;
   private outLen = 0;
   private readonly dv: DataView;
@@ -54,6 +83,7 @@ export class Core {
     this.inboxCap = ex.inbox_cap();
     this.outboxPtr = ex.outbox_ptr();
     this.statusPtr = ex.status_ptr();
+    this.obsPtr = ex.obs_ptr();
     const mem = raw.memory();
     this.dv = new DataView(mem.buffer, mem.byteOffset, mem.byteLength);
   }
@@ -67,7 +97,20 @@ export class Core {
     if (config.length > ex.config_cap()) throw new ConfigRejected("oversize", 0);
     this.mem.set(config, ex.config_ptr());
     const r = ex.init(config.length);
-    if (r !== 0) throw new ConfigRejected(REJECTS[r] ?? "none", this.dv.getUint32(this.statusPtr + S.lastRejectAt, true));
+    if (r !== 0) {
+      const reason = REJECTS[r] ?? "none";
+      const model = reason === "bad_model"
+        ? { error: MODEL_ERRORS[this.dv.getUint32(this.statusPtr + S.modelError, true)] ?? "none", body: this.dv.getInt32(this.statusPtr + S.modelError + 4, true) }
+        : undefined;
+      throw new ConfigRejected(reason, this.dv.getUint32(this.statusPtr + S.lastRejectAt, true), model);
+    }
+  }
+
+  /** Gravity and bias torques the core computed on its last tick, one per joint. */
+  dynamics(): CoreDynamics {
+    const n = this.dv.getUint32(this.statusPtr + S.njoints, true);
+    const lane = (base: number) => Array.from({ length: n }, (_, j) => this.dv.getFloat64(this.obsPtr + base + 8 * j, true));
+    return { valid: this.dv.getFloat64(this.obsPtr + O.valid, true) === 1, gravity_nm: lane(O.grav), bias_nm: lane(O.bias) };
   }
 
   /** Queues one frame (length-prefixed) for the next tick. False when the inbox is full. */
@@ -118,6 +161,21 @@ export class Core {
   }
 
   stateHash(): bigint { return this.raw.exports.state_hash(); }
+
+  /** What the core holds from perception: the last percept frame and each object's latest pose. */
+  percepts(): PerceptState {
+    const base = this.raw.exports.percept_ptr();
+    const w = (i: number) => this.dv.getFloat64(base + 8 * i, true);
+    const objects: PerceivedObject[] = [];
+    for (let s = 0; s < w(PC.count); s++) {
+      const o = PC.objs + s * PC.objWords;
+      objects.push({
+        id: w(o + PO.id), t_us: w(o + PO.t), rx_us: w(o + PO.rx), conf: w(o + PO.conf),
+        p_m: [0, 1, 2].map((k) => w(o + PO.p + k)), quat: [0, 1, 2, 3].map((k) => w(o + PO.quat + k)),
+      });
+    }
+    return { frames: w(PC.frames), seq: w(PC.seq), t_us: w(PC.t), rx_us: w(PC.rx), objects };
+  }
 
   state(): StateName { return STATES[this.dv.getUint32(this.statusPtr + S.state, true)] ?? "boot"; }
 

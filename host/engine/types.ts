@@ -14,8 +14,10 @@ export interface CoreExports {
   outbox_ptr(): number;
   outbox_cap(): number;
   status_ptr(): number;
+  obs_ptr(): number;
   max_frame_bytes(): number;
   max_joints(): number;
+  percept_ptr(): number;
   init(configLen: number): number;
   tick(t_us: number, inboxLen: number): number;
   state_hash(): bigint;

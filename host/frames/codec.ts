@@ -30,15 +30,28 @@ export interface SafetyConfig {
   stale_us?: number; burst?: number; decay?: number; margin?: number; vmargin?: number;
   damp_us?: number; damp_tau?: number; dl_tol?: number; misses?: number; frozen?: number; satur?: number; plan_us?: number;
 }
+/**
+ * The dynamics model (docs/DYNAMICS.md), one body per joint in joint order, every per-body array
+ * flat: parent (-1 base), jtype (1 revolute, 2 prismatic), axis ×3, rot ×9 (row-major), pos ×3 m,
+ * mass kg, com ×3 m, inertia ×6 kg·m² (xx xy xz yy yz zz about the com); gravity m/s² ×3.
+ */
+export interface ModelConfig {
+  gravity: number[]; parent: number[]; jtype: number[]; axis: number[]; rot: number[]; pos: number[];
+  mass: number[]; com: number[]; inertia: number[];
+}
 export interface ConfigFrame {
-  v: 1; k: "config"; hz: number; grav?: boolean; joints: JointConfig[]; safety?: SafetyConfig;
+  v: 1; k: "config"; hz: number; grav?: boolean; joints: JointConfig[]; safety?: SafetyConfig; model?: ModelConfig;
   [extra: string]: unknown;
 }
 export interface EventFrame {
   v: 1; k: "event"; ev: "transition" | "fault"; t_us: number; from: number; to: number;
   fault: number; joint: number; value: number;
 }
-export type Frame = SensorFrame | CommandFrame | PlanFrame | ControlFrame | ConfigFrame | EventFrame;
+/** One object as perception reports it: position m, orientation [w,x,y,z], confidence 0..1. */
+export interface PerceptObject { id: number; p: number[]; quat: number[]; conf?: number }
+/** drivers -> core: object poses observed at t_us (the moment seen, not the delivery); at most 4. */
+export interface PerceptFrame { v: 1; k: "percept"; seq: number; t_us: number; obj: PerceptObject[] }
+export type Frame = SensorFrame | CommandFrame | PlanFrame | ControlFrame | ConfigFrame | EventFrame | PerceptFrame;
 
 // Plain msgpack maps (no msgpackr records or extensions), so the core and any other reader can
 // decode every byte.

@@ -4,7 +4,7 @@
 import { createCore, CoreTrap, type Core } from "../engine/core.js";
 import type { EngineName } from "../engine/types.js";
 import { Ring } from "../bridge/ring.js";
-import { configFrame, type LoadedBoard } from "../board/load.js";
+import { boardConfig, type LoadedBoard } from "../board/load.js";
 import { createDrivers } from "../drivers/index.js";
 import type { DriverSet } from "../drivers/types.js";
 import { decodeFrame, encodeFrame, isCommand, type CommandFrame } from "../frames/codec.js";
@@ -84,7 +84,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   const totalTicks = Math.max(1, Math.round(opts.duration_s * board.control_hz));
 
   const core = await createCore(engine, opts.wasm);
-  core.init(encodeFrame(configFrame(board, opts.configExtra)));
+  core.init(encodeFrame(boardConfig(opts.board, opts.configExtra)));
   const drivers = opts.drivers ?? (await createDrivers(opts.board, { seed, faults: opts.faults }));
   const task = opts.task ?? scriptedTask(board);
   const sensorRing = new Ring(1 << 16);

@@ -25,9 +25,14 @@ export interface WaypointOptions {
   /** Joint-space way-points (rad) and how long to take to each (s). Relative to the arm pose. */
   offsets_rad?: number[][];
   segment_s?: number;
+  /** Hold the armed pose this long after `run` before the first way-point. */
+  hold_s?: number;
   /** Plan horizon sent with every plan frame. */
   horizon_us?: number;
 }
+
+/** A board's scripted main job (board.json `task`, validated by the board schema). */
+export interface BoardTask { hold_s?: number; segment_s?: number; waypoints_rad: number[][] }
 
 /**
  * Arms, runs, then follows way-points (or, with none given, a gentle sinusoid per joint)
@@ -45,8 +50,11 @@ export function scriptedTask(board: Board, opts: WaypointOptions = {}): Task {
   let armed = false, running = false;
   let pose: number[] | undefined;
   let nextPlan = 0;
-  const segment_us = (opts.segment_s ?? 1.0) * 1e6;
-  const offsets = opts.offsets_rad;
+  // Way-points: the caller's, else the board's main job, else a sinusoid.
+  const main = (board as Board & { task?: BoardTask }).task;
+  const segment_us = (opts.segment_s ?? main?.segment_s ?? 1.0) * 1e6;
+  const hold_us = (opts.hold_s ?? (opts.offsets_rad ? 0 : main?.hold_s ?? 0)) * 1e6;
+  const offsets = opts.offsets_rad ?? main?.waypoints_rad;
 
   const ref = (t_us: number): number[] => {
     const p = pose!;
@@ -59,12 +67,14 @@ export function scriptedTask(board: Board, opts: WaypointOptions = {}): Task {
         return q0 + a * Math.sin(2 * Math.PI * 0.25 * s + j * 0.7) - a * Math.sin(j * 0.7);
       });
     }
-    // Smooth (cosine) blend between consecutive way-points, then hold the last.
-    const k = Math.floor((t_us - runAt) / segment_us);
+    // Hold, then a smooth (cosine) blend between consecutive way-points, then hold the last.
+    const t0 = runAt + hold_us;
+    if (t_us < t0) return p.slice();
+    const k = Math.floor((t_us - t0) / segment_us);
     if (k >= offsets.length) return p.map((q0, j) => q0 + offsets[offsets.length - 1]![j]!);
     const from = k <= 0 ? new Array<number>(n).fill(0) : offsets[k - 1]!;
     const to = offsets[Math.max(0, k)]!;
-    const u = Math.max(0, (t_us - runAt - Math.max(0, k) * segment_us) / segment_us);
+    const u = Math.max(0, (t_us - t0 - Math.max(0, k) * segment_us) / segment_us);
     const w = 0.5 - 0.5 * Math.cos(Math.PI * Math.min(1, u));
     return p.map((q0, j) => q0 + from[j]! + (to[j]! - from[j]!) * w);
   };

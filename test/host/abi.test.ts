@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { COUNTERS, FAULTS, REJECTS, STATES, MODE_DAMPING, MODE_IMPEDANCE, MODE_OFF } from "../../host/engine/codes.js";
+import { COUNTERS, FAULTS, MODEL_ERRORS, REJECTS, STATES, MODE_DAMPING, MODE_IMPEDANCE, MODE_OFF } from "../../host/engine/codes.js";
 import { paths } from "../../host/paths.js";
 import { createCore } from "../../host/engine/core.js";
 
@@ -17,7 +17,7 @@ function table(prefix: string): Map<string, number> {
 }
 
 test("state, fault, reject and counter names match the core's numbering", () => {
-  for (const [prefix, names] of [["ST", STATES], ["F", FAULTS], ["R", REJECTS], ["C", COUNTERS]] as const) {
+  for (const [prefix, names] of [["ST", STATES], ["F", FAULTS], ["R", REJECTS], ["C", COUNTERS], ["ME", MODEL_ERRORS]] as const) {
     const core = table(prefix);
     assert.equal(core.size, names.length, `${prefix}: core has ${core.size} codes, host ${names.length}`);
     for (const [name, value] of core) assert.equal(names[value], name, `${prefix}_${name.toUpperCase()} = ${value}`);
@@ -33,7 +33,7 @@ test("core.wasm imports nothing and exports a fixed, non-growable memory", async
   assert.deepEqual(WA.Module.imports(new WA.Module(wasm)), []);
   const core = await createCore("v8");
   assert.equal(core.mem.byteLength, 1024 * 65536);
-  assert.equal(core.raw.exports.abi_version(), 1);
+  assert.equal(core.raw.exports.abi_version(), 2);
   const text = readFileSync(join(paths.root, "build/core.debug.wat"), "utf8");
   assert.match(text, /\(memory \$0 1024 1024\)/, "initial and maximum memory must both be 1024 pages");
   assert.doesNotMatch(text, /memory\.grow/, "nothing in the core may grow memory");

@@ -33,6 +33,7 @@ test("bench --json gives tick p99 by joint count and ring throughput", () => {
   const p99 = r.json!.tick_p99_us as Record<string, number>;
   assert.equal(typeof p99["7"], "number");
   assert.equal(typeof p99["30"], "number");
+  assert.equal(typeof p99["7+g"], "number", "the tick with the dynamics stage on is measured too");
   assert.ok((r.json!.ring_frames_per_s as number) > 0);
   assert.equal(r.json!.ring_lost, 0);
 });

@@ -127,7 +127,7 @@ test("`worldcore compile --out FILE --json` writes an image that loads, and says
     assert.equal(result.ok, true);
     assert.equal(result.core_wasm_sha256, sha256Hex(wasm));
     const raw = await instantiateCwasm(readFileSync(join(dir, "core.cwasm")));
-    assert.equal(raw.exports.abi_version(), 1);
+    assert.equal(raw.exports.abi_version(), 2);
     raw.dispose();
     writeFileSync(join(dir, "junk.cwasm"), "junk");
     await assert.rejects(instantiateCwasm(join(dir, "junk.cwasm")), (e: unknown) => e instanceof CwasmError && e.file.endsWith("junk.cwasm"));
