@@ -97,11 +97,14 @@ export function episodeFromFrames(episodeId: string, messages: LoggedFrame[], sp
   byTime(sensors, (s) => s.t_us); byTime(cmds, (c) => c.t_us!); byTime(plans, (p) => p.t); byTime(percepts, (p) => p.t_us);
   sensors.forEach((s, i) => {
     if (s.q.length !== J || s.qd.length !== J) throw new DatasetError(id, `sensor frame seq ${s.seq}`, `has ${s.q.length} q / ${s.qd.length} qd, the spec has ${J} joints`);
-    if (i > 0 && s.t_us === sensors[i - 1]!.t_us) throw new DatasetError(id, `sensor frame seq ${s.seq}`, `repeats t_us ${s.t_us}`);
     // The core drops such frames; a NaN reaching the trainer would poison every weight.
     const bad = [...s.q, ...s.qd].findIndex((v) => typeof v !== "number" || !Number.isFinite(v));
     if (bad >= 0) throw new DatasetError(id, `sensor frame seq ${s.seq}`, `${bad < J ? `q[${bad}]` : `qd[${bad - J}]`} is not a finite number`);
   });
+  // Frames with the same t_us (a driver re-sending, or two polls within one tick): the last one
+  // stands, so interpolation never divides by a zero interval.
+  for (let i = sensors.length - 1; i > 0; i--) if (sensors[i - 1]!.t_us === sensors[i]!.t_us) sensors.splice(i - 1, 1);
+  if (sensors.length < 2) throw new DatasetError(id, "sensor frames", "fewer than 2 distinct t_us; at least 2 are needed to resample");
   if (cmds.length === 0 && plans.length === 0) throw new DatasetError(id, "command and plan frames", "none found: no actions to learn from");
   const sT = sensors.map((s) => s.t_us), cT = cmds.map((c) => c.t_us!), pT = plans.map((p) => p.t), oT = percepts.map((p) => p.t_us);
 
