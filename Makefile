@@ -7,7 +7,7 @@ AS_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null)
 TS_SOURCES := $(shell find host test/host -name '*.ts' 2>/dev/null)
 
 
-.PHONY: all build install wasmtime run test test-core test-host typecheck bench soak clean format
+.PHONY: all build install wasmtime tools run test test-core test-host typecheck bench soak clean format
 all: build
 
 # npm ci only when the lockfile changed (or on a fresh clone). Never through a symlinked
@@ -36,6 +36,16 @@ vendor/wasmtime/libwasmtime.so:
 	mv $@.tmp $@
 wasmtime: vendor/wasmtime/libwasmtime.so
 
+# socat makes the pseudo-terminal pairs the CAN tests and `worldcore simbus --pty` use (docs/CAN.md).
+# Installed with apt-get when missing (through sudo when not root and sudo is there); without
+# it the CAN loop tests skip with the reason printed.
+tools:
+	@command -v socat >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else SUDO=none; fi; \
+	  if [ "$$SUDO" = none ] || ! command -v apt-get >/dev/null 2>&1; then echo "socat missing and cannot be installed here: CAN loop tests will skip"; \
+	  else ($$SUDO apt-get install -y -qq socat >/dev/null 2>&1 || { $$SUDO apt-get update -qq >/dev/null 2>&1 && $$SUDO apt-get install -y -qq socat >/dev/null 2>&1; }) \
+	    || echo "socat could not be installed: CAN loop tests will skip"; fi; }
+
 build/core.wasm: $(AS_SOURCES) asconfig.json node_modules/.installed
 	npx asc --target release
 	npx asc --target debug
@@ -54,16 +64,17 @@ test-core: build/core.wasm
 
 # The wasmtime tick watchdog is wall time; a loaded CI machine must not turn scheduling noise
 # into deadline traps (tests of the watchdog set their own).
-test-host: build
+test-host: build tools
 	WORLDCORE_TICK_WATCHDOG_US=500000 $(NODE) --test --test-concurrency=2 build/js/test/host/
 
 test: build test-core test-host
 
-bench: build
+bench: build tools
 	$(NODE) bin/worldcore.js bench
 	$(NODE) bin/worldcore.js bench wm
 	$(NODE) bin/worldcore.js bench engines
 	$(NODE) bin/worldcore.js bench image --board $(BOARD)
+	$(NODE) bin/worldcore.js bench can
 	$(NODE) bin/worldcore.js bench sim
 
 soak: build

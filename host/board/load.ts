@@ -15,6 +15,7 @@ export interface JointSpec {
   limits: { q_min_rad: number; q_max_rad: number; qd_max_rad_s: number; tau_max_nm: number; temp_max_c?: number };
   gains: { kp: number; kd: number; damp_kd?: number };
   slew_rad_s?: number;
+  direction?: 1 | -1; q_offset_rad?: number;
 }
 export interface SafetySpec {
   sensor_timeout_us: number; reject_burst: number; reject_decay_ticks?: number; limit_margin_rad: number;

@@ -13,5 +13,7 @@ import { imageCommand } from "./image.js";
 import { flashCommand } from "./flash.js";
 import { bootCommand } from "./boot.js";
 import { benchImageCommand } from "./bench-image.js";
+import { simbusCommand } from "./simbus.js";
+import { benchCanCommand } from "./bench-can.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, benchSimCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand, imageCommand, flashCommand, bootCommand, benchImageCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, benchSimCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand, imageCommand, flashCommand, bootCommand, benchImageCommand, simbusCommand, benchCanCommand];

@@ -35,7 +35,7 @@ export const runCommand: Command = {
     report(out.log, s);
     // Simulators know whether the task disturbed the world: a cup knocked off the table fails the run.
     const cup_on_table = typeof s.world?.cup_on_table === "boolean" ? s.world.cup_on_table : undefined;
-    const ok = !s.trapped && s.state !== "damping" && s.state !== "safe_stop" && cup_on_table !== false;
+    const ok = !s.trapped && !s.stopped && s.state !== "damping" && s.state !== "safe_stop" && cup_on_table !== false;
     return out.done({ ok, ...(cup_on_table !== undefined ? { cup_on_table } : {}), ...s }, ok ? EXIT_OK : EXIT_CHECK_FAILED);
   },
 };
@@ -58,5 +58,8 @@ function report(log: (l: string) => void, s: SessionSummary): void {
     const failed = Object.entries(p.failed).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
     log(`planner (${p.engine}, model ${p.model}, ${p.samples} samples x ${p.horizon} steps x ${p.iterations} iterations): ${p.steps} steps, step p50 ${p.step_p50_ms} ms, p99 ${p.step_p99_ms} ms; failed: ${failed}${p.trapped ? `; TRAPPED: ${p.trapped}` : ""}; plans late ${s.counters.plan_late} ticks`);
   }
+  const drv = Object.entries(s.driver).filter(([, v]) => v !== 0 && v !== false).map(([k, v]) => `${k} ${v}`).join(", ");
+  if (drv) log(`driver: ${drv}`);
+  if (s.stopped) log(`stopped early: ${s.stopped}; drivers closed (CAN: zero torque and exit motor mode sent)`);
   if (s.trapped) log(`CORE TRAPPED at tick ${s.trapped.tick}: ${s.trapped.message}; safe torque off sent to every driver`);
 }

@@ -1,4 +1,5 @@
-// Driver sets by the board's `drivers.kind`. The simulator and CAN drivers register here.
+// Driver sets by the board's `drivers.kind`. The simulator and CAN drivers register here;
+// importing this module also registers the plants simulated actuators run on (drivers/plant.ts).
 import type { LoadedBoard } from "../board/load.js";
 import { BoardError } from "../board/load.js";
 import { createLoopback } from "./loopback/plant.js";
@@ -8,6 +9,8 @@ import type { DriverFactory, DriverOptions, DriverSet } from "./types.js";
 const factories: Record<string, DriverFactory> = {
   loopback: createLoopback,
   sim: createSim,
+  // Loaded on demand: the CAN stack pulls in serialport and socketcan (native modules).
+  can: async (lb, o) => (await import("./can/driver.js")).createCanDrivers(lb, o),
 };
 
 export function registerDrivers(kind: string, factory: DriverFactory): void {

@@ -28,6 +28,8 @@ export interface DriverOptions {
   seed: number;
   /** Fault injection switches for tests (simulated drivers honour what they can). */
   faults?: Record<string, unknown>;
+  /** How the session paces itself: hardware drivers wait for replies differently (CAN). */
+  mode?: "lockstep" | "realtime";
 }
 
 export type DriverFactory = (board: LoadedBoard, opts: DriverOptions) => Promise<DriverSet>;

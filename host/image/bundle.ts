@@ -1,6 +1,6 @@
-// The host bundled by esbuild into a few files for an image: the CLI, the control worker and
-// the wasmtime watchdog worker (both are loaded by URL next to the entry, so they stay separate
-// files). Called by host/image/build.ts at image build time; esbuild is needed only there.
+// The host bundled by esbuild into a few files for an image: the CLI and the threads it starts by
+// URL (control worker, planner, CAN I/O, wasmtime watchdog), each a separate file next to the entry.
+// Called by host/image/build.ts at image build time; esbuild is needed only there.
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ImageError } from "./errors.js";
@@ -45,6 +45,10 @@ async function bundle(): Promise<{ path: string; bytes: Uint8Array }[]> {
     worldcore: join(here, "entry.js"),
     worker: join(here, "../loop/worker.js"),
     "wasmtime-watchdog": join(here, "../engine/wasmtime-watchdog.js"),
+    // Workers are started by URL relative to the module that starts them; with one flat output
+    // folder that is next to the entry, under the same file name.
+    "planner-thread": join(here, "../loop/planner-thread.js"),
+    "io-worker": join(here, "../drivers/can/io-worker.js"),
   };
   const r = await esbuild.build({
     // splitting: dynamic imports (the wasmtime engine and its koffi) stay separate chunks, loaded

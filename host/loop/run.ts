@@ -15,6 +15,8 @@ export interface WorkerRequest {
   cwasm?: Uint8Array;
   /** Engine options for the .cwasm instance (watchdog, fuel budgets); the image fixes fuel and epoch. */
   wasmtime?: { watchdog_us?: number; fuelPerTick?: number };
+  /** One Int32: set non-zero (the signal number) to end the run cleanly after the current tick. */
+  stop?: SharedArrayBuffer;
 }
 
 export type WorkerMessage =
@@ -28,7 +30,15 @@ export class WorkerFailed extends Error {
 
 export function runInWorker(req: WorkerRequest, onProgress?: (p: Progress) => void): Promise<SessionSummary> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL("./worker.js", import.meta.url), { workerData: req });
+    // SIGINT/SIGTERM end the loop after its current tick; the session then closes its drivers
+    // (CAN: zero torque and exit motor mode on every actuator) and reports as usual.
+    const stop = req.stop ?? new SharedArrayBuffer(4);
+    const flag = new Int32Array(stop);
+    const onSignal = (sig: NodeJS.Signals) => { Atomics.store(flag, 0, sig === "SIGINT" ? 2 : 15); };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    const w = new Worker(new URL("./worker.js", import.meta.url), { workerData: { ...req, stop } });
+    w.once("exit", () => { process.off("SIGINT", onSignal); process.off("SIGTERM", onSignal); });
     let done = false;
     w.on("message", (m: WorkerMessage) => {
       if (m.type === "progress") onProgress?.(m.progress);

@@ -43,6 +43,8 @@ export interface SessionOptions {
   planner?: PlannerSetup["options"];
   /** Lockstep only: what happens to each plan frame on its way to the core (tests). */
   planTamper?: PlanTamper;
+  /** Non-zero at index 0 ends the run after the current tick (SIGINT/SIGTERM from the CLI). */
+  stop?: Int32Array;
 }
 
 export interface Progress { sim_s: number; wall_s: number; speed_x_realtime: number; tracking_rms_rad: number; faults: number; state: string }
@@ -79,6 +81,8 @@ export interface SessionSummary {
   state_hash: string;
   hashes?: string[];
   trapped: null | { kind: string; message: string; abort: unknown; tick: number };
+  /** Set when the run was stopped before its duration (a signal). */
+  stopped?: string;
   /** What the drivers know of the world (simulators: e.g. whether the cup is on the table). */
   world?: Record<string, unknown>;
   /** The planner's figures, when a model planned for this run. */
@@ -99,7 +103,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
 
   const core = opts.core ?? (await createCore(engine, opts.wasm, { fuelPerTick: board.fuel_per_tick }));
   core.init(encodeFrame(boardConfig(opts.board, opts.configExtra)));
-  const drivers = opts.drivers ?? (await createDrivers(opts.board, { seed, faults: opts.faults }));
+  const drivers = opts.drivers ?? (await createDrivers(opts.board, { seed, faults: opts.faults, mode }));
   const modelDir = opts.model === undefined ? boardModelDir(opts.board) : opts.model;
   const planning = modelDir
     ? await Planning.start({ board, modelDir, mode, engine, seed, planner: opts.planner, wasm: opts.wasm, tamper: opts.planTamper })
@@ -134,7 +138,9 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   // Realtime pacing: sleep with Atomics.wait until shortly before the deadline, then spin.
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
+  let stopped: string | undefined;
   for (; tick < totalTicks; tick++) {
+    if (opts.stop && Atomics.load(opts.stop, 0) !== 0) { stopped = `stop requested (signal ${Atomics.load(opts.stop, 0)})`; break; }
     if (mode === "lockstep") {
       t_us = (tick + 1) * period_us;
     } else {
@@ -237,6 +243,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
     state_hash: trapped ? "" : hex(core.stateHash()),
     ...(opts.hashEvery ? { hashes } : {}),
     trapped,
+    ...(stopped ? { stopped } : {}),
   };
   const world = drivers.truth?.().extra;
   if (world) summary.world = world;

@@ -27,6 +27,7 @@ try {
     seed: req.seed,
     engine: req.engine,
     faults: req.faults,
+    ...(req.stop ? { stop: new Int32Array(req.stop) } : {}),
     onProgress: (p) => post({ type: "progress", progress: p }),
   });
   post({ type: "summary", summary });
