@@ -254,3 +254,7 @@ test("a recorded core trap is part of the log: a replay that does not trap there
   // The trapped tick wrote nothing; the replayed one wrote its frames.
   assert.ok(rest.every((d) => d.recorded === "absent"), JSON.stringify(rest));
 });
+
+test("a recorder that cannot write (disk full) stops the run with the reason before the first tick", { skip: !existsSync("/dev/full") }, async () => {
+  await assert.rejects(runSession({ board: lb, duration_s: 0.1, record: { path: "/dev/full" } }), /flight recorder: .*ENOSPC/);
+});
