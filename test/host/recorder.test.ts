@@ -258,3 +258,14 @@ test("a recorded core trap is part of the log: a replay that does not trap there
 test("a recorder that cannot write (disk full) stops the run with the reason before the first tick", { skip: !existsSync("/dev/full") }, async () => {
   await assert.rejects(runSession({ board: lb, duration_s: 0.1, record: { path: "/dev/full" } }), /flight recorder: .*ENOSPC/);
 });
+
+test("under wasmtime a tick over the fuel budget traps as on the board, and replay reports it as a divergence", async () => {
+  const { path } = await shared;
+  const ok = await replayFile(path, { engine: "wasmtime" });
+  const budget = Math.round((ok.fuel!.p50 + ok.fuel!.max) / 2);
+  const r = await replayFile(path, { engine: "wasmtime", fuelBudget: budget });
+  assert.equal(r.fuel!.budget, budget);
+  const d = r.first_divergence!.diffs[0]!;
+  assert.equal(d.field, "trap");
+  assert.match(String(d.replayed), /out_of_fuel/);
+});
