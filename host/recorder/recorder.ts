@@ -65,7 +65,7 @@ export class Recorder {
   private readonly hashEvery: number;
   private readonly chunkTicks: number;
   private readonly worldEvery: number;
-  private readonly lossless: boolean;
+  private lossless: boolean;
   private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
   private readonly period_us: number;
   private tick = 0;
@@ -172,14 +172,13 @@ export class Recorder {
       const gap = packr.pack({ from_tick: this.dropFrom, to_tick: this.tick, frames: this.droppedFrames });
       this.header(REC.gap);
       this.scratch.set(gap, REC_HEADER_BYTES);
-      const g = this.scratch.subarray(0, REC_HEADER_BYTES + gap.length);
-      while (!this.ring.tryWrite(g)) Atomics.wait(this.sleeper, 0, 0, 1);
+      this.waitToWrite(this.scratch.subarray(0, REC_HEADER_BYTES + gap.length));
     }
     const payload = packr.pack({ ...end, dropped_frames: this.droppedFrames, dropped_ticks: this.droppedTicks });
     this.header(REC.end);
     this.scratch.set(payload, REC_HEADER_BYTES);
     const rec = this.scratch.subarray(0, REC_HEADER_BYTES + payload.length);
-    while (!this.ring.tryWrite(rec)) Atomics.wait(this.sleeper, 0, 0, 1); // the end record is never dropped
+    this.waitToWrite(rec); // the end record is never dropped while the thread lives
     const m = await this.done;
     await this.worker.terminate();
     if (m.type === "error") throw new Error(`flight recorder: ${m.message}`);
@@ -210,7 +209,25 @@ export class Recorder {
     const rec = this.scratch.subarray(0, n);
     if (this.ring.tryWrite(rec)) return;
     if (!this.lossless) { this.startDrop(); return; }
-    while (!this.ring.tryWrite(rec)) Atomics.wait(this.sleeper, 0, 0, 0.2);
+    if (!this.waitToWrite(rec)) {
+      // The recorder thread stopped draining (it failed: disk full, ...): the loop must not hang
+      // on it; drop from here on and let close() report the thread's error.
+      this.lossless = false;
+      this.startDrop();
+    }
+  }
+
+  /** Lossless mode: waits for room while the recorder thread makes progress; false if it stalls. */
+  private waitToWrite(rec: Uint8Array): boolean {
+    let lastRead = this.ring.stats().read;
+    let since = performance.now();
+    while (!this.ring.tryWrite(rec)) {
+      Atomics.wait(this.sleeper, 0, 0, 0.2);
+      const read = this.ring.stats().read;
+      if (read !== lastRead) { lastRead = read; since = performance.now(); }
+      else if (performance.now() - since > STALL_MS) return false;
+    }
+    return true;
   }
 
   private startDrop(): void {
@@ -222,3 +239,5 @@ export class Recorder {
 }
 
 const EMPTY = new Uint8Array(0);
+/** A recorder thread that reads nothing for this long has failed (a healthy one drains in ms). */
+const STALL_MS = 3000;

@@ -4,6 +4,7 @@
 // `worldcore replay`, the HIL suite and tests.
 import { createCore, coreWasm, CoreTrap } from "../engine/core.js";
 import type { EngineName } from "../engine/types.js";
+import { loadBoard } from "../board/load.js";
 import { LogError, sha256Hex } from "../recorder/format.js";
 import { readRecording, unpackMsg, type LogContents, type LogMessage } from "../recorder/reader.js";
 import { Samples, round } from "../loop/stats.js";
@@ -148,6 +149,15 @@ function prevTick(msgs: LogMessage[], m: LogMessage, tickOf: (t: number) => numb
 }
 
 const hex = (h: bigint) => h.toString(16).padStart(16, "0");
+
+/** The recorded board's fuel_per_tick, when that board is here and names one. */
+function boardFuelBudget(name: string): number | undefined {
+  try {
+    return loadBoard(name).board.fuel_per_tick;
+  } catch {
+    return undefined; // a log from a board this checkout does not have: the engine's default
+  }
+}
 const eq = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(a, b) === 0;
 
 export async function replayFile(file: string, opts: ReplayOptions = {}): Promise<ReplayResult> {
@@ -164,6 +174,10 @@ export async function replayLog(log: LogContents, opts: ReplayOptions = {}): Pro
   if (!log.config) throw new LogError(log.file, 0, "no config frame on /config: nothing to initialise a core with");
   const sched = schedule(log);
   const core = await createCore(engine, wasm);
+  // Under wasmtime the board's fuel budget applies, as on the board: a tick over it traps.
+  const fuelBudget = opts.fuelBudget ?? boardFuelBudget(log.meta.board);
+  const metered = core.raw as { fuelPerTick?: bigint };
+  if (engine === "wasmtime" && fuelBudget !== undefined && metered.fuelPerTick !== undefined) metered.fuelPerTick = BigInt(fuelBudget);
   core.init(log.config);
   const maxDiffs = opts.maxDiffs ?? 50;
   const fuel = engine === "wasmtime" ? new Samples(sched.replayable) : undefined;
@@ -241,7 +255,7 @@ export async function replayLog(log: LogContents, opts: ReplayOptions = {}): Pro
   };
   if (fuel) {
     const s = fuel.summary();
-    const budget = opts.fuelBudget ?? Number(core.raw.info().fuel_budget_per_tick);
+    const budget = Number(core.raw.info().fuel_budget_per_tick);
     result.fuel = { p50: s.p50, p99: s.p99, max: s.max, budget, max_frac_of_budget: round(s.max / budget, 6) };
   }
   if (!sameCore) {

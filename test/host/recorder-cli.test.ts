@@ -154,3 +154,13 @@ test("the Foxglove export is an MCAP of JSON channels with JSON schemas that @mc
   const logReader = await indexed(log);
   assert.ok([...logReader.channelsById.values()].every((c) => c.messageEncoding === "msgpack"));
 });
+
+test("bench recorder --json reports the recorder's cost, log growth and replay speed on both engines", () => {
+  const r = worldcore("bench", "recorder", "--duration", "0.2", "--json");
+  assert.equal(r.code, 0, r.stderr);
+  const j = r.json as { tap_us_per_tick: { p50: number }; bytes_per_s: number; replay_x_realtime: { v8: number; wasmtime: number | null }; dropped_ticks: number };
+  assert.ok(j.tap_us_per_tick.p50 > 0);
+  assert.ok(j.bytes_per_s > 0);
+  assert.ok(j.replay_x_realtime.v8 > 0 && (j.replay_x_realtime.wasmtime ?? 0) > 0);
+  assert.equal(j.dropped_ticks, 0);
+});

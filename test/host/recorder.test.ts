@@ -233,3 +233,39 @@ test("simulator poses recorded on /world become foxglove.FrameTransform messages
   assert.equal(msgs[0]!.child_frame_id, "cup");
   assert.deepEqual(msgs[0]!.translation, { x: 0.5, y: 0.1, z: 0.8 });
 });
+
+test("a recorded core trap is part of the log: a replay that does not trap there diverges at that tick", async () => {
+  const path = join(dir, "trap.mcap");
+  const s = await runSession({
+    board: lb, duration_s: 0.3, record: { path },
+    afterTick(tick, _t, core) {
+      // Host memory corruption (as in session.test.ts): not an input, so replay cannot reproduce it.
+      if (tick === 100) new DataView(core.mem.buffer).setFloat64(0x161000, 1e12, true);
+    },
+  });
+  assert.equal(s.trapped!.tick, 101);
+  const info = logInfo(path);
+  assert.equal((info.end!.trapped as { tick: number }).tick, 101);
+  const r = await replayFile(path);
+  assert.equal(r.ticks_matched, 101);
+  assert.equal(r.first_divergence!.tick, 101);
+  const [trap, ...rest] = r.first_divergence!.diffs;
+  assert.deepEqual([trap!.frame, trap!.field, trap!.replayed], ["core", "trap", "no trap"]);
+  // The trapped tick wrote nothing; the replayed one wrote its frames.
+  assert.ok(rest.every((d) => d.recorded === "absent"), JSON.stringify(rest));
+});
+
+test("a recorder that cannot write (disk full) stops the run with the reason before the first tick", { skip: !existsSync("/dev/full") }, async () => {
+  await assert.rejects(runSession({ board: lb, duration_s: 0.1, record: { path: "/dev/full" } }), /flight recorder: .*ENOSPC/);
+});
+
+test("under wasmtime a tick over the fuel budget traps as on the board, and replay reports it as a divergence", async () => {
+  const { path } = await shared;
+  const ok = await replayFile(path, { engine: "wasmtime" });
+  const budget = Math.round((ok.fuel!.p50 + ok.fuel!.max) / 2);
+  const r = await replayFile(path, { engine: "wasmtime", fuelBudget: budget });
+  assert.equal(r.fuel!.budget, budget);
+  const d = r.first_divergence!.diffs[0]!;
+  assert.equal(d.field, "trap");
+  assert.match(String(d.replayed), /out_of_fuel/);
+});
