@@ -8,13 +8,22 @@ import { McapStreamReader } from "@mcap/core";
 import type { Manifest } from "../model/manifest.js";
 import { sha256Hex } from "../model/load.js";
 import { decodeFrame, type ConfigFrame } from "../frames/codec.js";
+import { decompressHandlers } from "../recorder/reader.js";
+import { CHANNELS } from "../recorder/format.js";
 import { DatasetError, type EpisodeSet } from "./dataset.js";
 import { DEFAULT_SPEC, episodeFromFrames, observationNames, type EpisodeSpec, type LoggedFrame } from "./frames.js";
 
-/** Reads one MCAP file's messages in log order, each decoded as a frame. */
+// The flight recorder's channels that hold its own records, not frames (docs/RECORDER.md).
+const NOT_FRAMES = new Set<string>([CHANNELS.hash, CHANNELS.tick, CHANNELS.recorder, CHANNELS.world]);
+
+/**
+ * Reads one MCAP file's messages in log order, each decoded as a frame. Flight-recorder logs
+ * (zstd chunks) keep malformed inbox frames verbatim, as the core saw them: those are skipped
+ * here (the core rejected them too); a bad message on any other channel refuses the file.
+ */
 export function readLogFrames(file: string): LoggedFrame[] {
   const bytes = new Uint8Array(readFileSync(file));
-  const reader = new McapStreamReader({ validateCrcs: true });
+  const reader = new McapStreamReader({ validateCrcs: true, decompressHandlers });
   const topics = new Map<number, string>();
   const out: LoggedFrame[] = [];
   try {
@@ -23,10 +32,12 @@ export function readLogFrames(file: string): LoggedFrame[] {
       if (r.type === "Channel") topics.set(r.id, r.topic);
       else if (r.type === "Message") {
         const channel = topics.get(r.channelId) ?? `#${r.channelId}`;
+        if (NOT_FRAMES.has(channel)) continue;
         const log_time_us = Number(r.logTime / 1000n);
         try {
           out.push({ channel, log_time_us, frame: decodeFrame(r.data) });
         } catch (e) {
+          if (channel === CHANNELS.inbox) continue;
           throw new DatasetError(file, `message ${out.length} on "${channel}" at log time ${log_time_us} µs`, `not a frame: ${(e as Error).message}`);
         }
       }
