@@ -14,5 +14,6 @@ import { bootCommand } from "./boot.js";
 import { benchImageCommand } from "./bench-image.js";
 import { simbusCommand } from "./simbus.js";
 import { benchCanCommand } from "./bench-can.js";
+import { evalCommand } from "./eval.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand, imageCommand, flashCommand, bootCommand, benchImageCommand, simbusCommand, benchCanCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand, imageCommand, flashCommand, bootCommand, benchImageCommand, simbusCommand, benchCanCommand, evalCommand];
