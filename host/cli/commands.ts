@@ -15,5 +15,6 @@ import { benchImageCommand } from "./bench-image.js";
 import { simbusCommand } from "./simbus.js";
 import { benchCanCommand } from "./bench-can.js";
 import { evalCommand } from "./eval.js";
+import { collectCommand } from "./collect.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand, imageCommand, flashCommand, bootCommand, benchImageCommand, simbusCommand, benchCanCommand, evalCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand, imageCommand, flashCommand, bootCommand, benchImageCommand, simbusCommand, benchCanCommand, evalCommand, collectCommand];

@@ -96,7 +96,10 @@ export async function createSim(lb: LoadedBoard, opts: DriverOptions): Promise<D
       }
     },
     poll(t_us, sink: FrameSink) {
-      const now = clock_us || t_us;
+      // Stamped with the physics clock: the state it describes. (`clock_us || t_us` stamped the
+      // first frame with the tick time and the second with the same time, which logs then refuse.)
+      void t_us;
+      const now = clock_us;
       if (!after(faults.encoder_dropout_s)) {
         let m = sensors.measure(q, qd, tauOut, sim);
         if (after(faults.frozen_s)) {
