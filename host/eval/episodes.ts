@@ -59,7 +59,7 @@ export interface Episode {
 }
 
 /** Simulated seconds per episode: enough for the scripted controller with a margin, short enough for CI. */
-export const DURATION_S: Record<TaskName, number> = { reach: 3, push: 5, guard: 4 };
+export const DURATION_S: Record<TaskName, number> = { reach: 3, push: 6, guard: 5 };
 export const SUCCESS_RADIUS_M = 0.02;
 export const GOAL_RADIUS_M = 0.04;
 

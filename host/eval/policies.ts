@@ -35,10 +35,12 @@ export function scriptedWaypoints(ep: Episode, start_m: Vec3): Vec3[] {
     return [[(start_m[0] + t[0]) / 2, (start_m[1] + t[1]) / 2, Math.max(clear, start_m[2])], [t[0], t[1], Math.max(clear, t[2])], t];
   }
   // push: behind the cup on the far side from the goal, low, then through to where the cup's
-  // centre lands on the goal (contact offset: cup radius + the wrist's radius, about 5 cm).
+  // centre lands on the goal. The Panda has no hand here: the wrist (panda_link7, a cylinder of
+  // radius 4.5 cm) pushes. Measured on 4 episodes: flange at 35 % of the cup's height pushed best
+  // (1 in 3); lower (1.2 cm) or a longer run-up made the wrist's box (panda_link6) catch the rim.
   const dx = t[0] - cup.p_m[0], dy = t[1] - cup.p_m[1];
   const d = Math.hypot(dx, dy), ux = dx / d, uy = dy / d;
-  const z = cup.height_m * 0.6, back = cup.radius_m + 0.09, contact = cup.radius_m + 0.05;
+  const z = cup.height_m * 0.35, back = cup.radius_m + 0.09, contact = cup.radius_m + 0.06;
   const pre: Vec3 = [cup.p_m[0] - ux * back, cup.p_m[1] - uy * back, z];
   const end: Vec3 = [t[0] - ux * contact, t[1] - uy * contact, z];
   return [[pre[0], pre[1], 0.25], pre, end];
