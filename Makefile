@@ -7,7 +7,7 @@ AS_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null)
 TS_SOURCES := $(shell find host test/host -name '*.ts' 2>/dev/null)
 
 
-.PHONY: all build install wasmtime tools run test test-core test-host typecheck bench soak clean format
+.PHONY: all build install wasmtime run test test-core test-host test-hil golden tools typecheck bench soak clean format image-e2e
 all: build
 
 # npm ci only when the lockfile changed (or on a fresh clone). Never through a symlinked
@@ -67,7 +67,20 @@ test-core: build/core.wasm
 test-host: build tools
 	WORLDCORE_TICK_WATCHDOG_US=500000 $(NODE) --test --test-concurrency=2 build/js/test/host/
 
-test: build test-core test-host
+# Golden HIL logs (test/hil/): every one replayed bit for bit under both engines. A core whose
+# behaviour changed on purpose needs new ones: `make golden BOARD=name` (one command per board).
+test-hil: build
+	$(NODE) bin/worldcore.js hil run test/hil --engine v8 --allow-core-change
+	$(NODE) bin/worldcore.js hil run test/hil --engine wasmtime --allow-core-change
+
+golden: build
+	$(NODE) bin/worldcore.js hil golden --board $(BOARD) --out test/hil
+
+test: build test-core test-host test-hil
+
+# The image end-to-end test (keygen, build, verify, inspect, flash, boot) on one board: make image-e2e BOARD=sim-arm
+image-e2e: build
+	WORLDCORE_IMAGE_BOARDS=$(BOARD) WORLDCORE_TICK_WATCHDOG_US=500000 $(NODE) --test build/js/test/host/image-cli.test.js
 
 bench: build tools
 	$(NODE) bin/worldcore.js bench
@@ -75,6 +88,8 @@ bench: build tools
 	$(NODE) bin/worldcore.js bench engines
 	$(NODE) bin/worldcore.js bench image --board $(BOARD)
 	$(NODE) bin/worldcore.js bench can
+	$(NODE) bin/worldcore.js bench recorder
+	$(NODE) bin/worldcore.js bench sim
 
 soak: build
 	WORLDCORE_SOAK=1 WORLDCORE_TICK_WATCHDOG_US=500000 $(NODE) --test build/js/test/host/

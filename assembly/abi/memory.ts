@@ -26,6 +26,7 @@
 // back, the same framing as the shared-memory rings (host/bridge/ring.ts).
 
 // 2: obs region and obs_ptr(), the config's dynamics model, reject reason bad_model.
+//    Also the percept region and percept_ptr() (percept frames from perception).
 export const ABI_VERSION: u32 = 2;
 
 export const MEMORY_PAGES: i32 = 1024; // 64 MiB; must equal asconfig.json initialMemory/maximumMemory

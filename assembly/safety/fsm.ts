@@ -110,8 +110,16 @@ function withinLimits(n: i32): bool {
 // the first that fires is the latched cause.
 export function checkSafety(): void {
   const st = state();
-  if (st != C.ST_IDLE && st != C.ST_ARMED && st != C.ST_RUNNING) return;
   const n = <i32>L.f(L.P_NJOINTS);
+  // A drive's open e-stop chain is an e-stop, not a drive fault: it comes before every other
+  // cause and reaches safe-stop from any state, damping included.
+  if (st != C.ST_BOOT && st != C.ST_SAFE_STOP) {
+    for (let j = 0; j < n; j++) {
+      const ds = L.jf(L.J_DRV_STATUS, j);
+      if ((<u32>ds & C.DRV_ESTOP) != 0) { fault(C.F_ESTOP, j, ds); return; }
+    }
+  }
+  if (st != C.ST_IDLE && st != C.ST_ARMED && st != C.ST_RUNNING) return;
   if (L.f(L.X_REJECT_LEVEL) >= L.f(L.P_REJECT_BURST)) { fault(C.F_DECODE_BURST, -1, L.f(L.X_REJECT_LEVEL)); return; }
   const misses = L.f(L.P_MISS_LIMIT);
   if (misses > 0 && L.f(L.X_MISS_RUN) >= misses) { fault(C.F_MISSED_TICKS, -1, L.f(L.X_MISS_RUN)); return; }
@@ -119,8 +127,6 @@ export function checkSafety(): void {
     const temp = L.jf(L.J_TEMP_C, j);
     if (temp > L.jf(L.PJ_TEMP_MAX_C, j)) { fault(C.F_OVER_TEMPERATURE, j, temp); return; }
     const ds = L.jf(L.J_DRV_STATUS, j);
-    // A hardware e-stop is an e-stop, not a drive fault: straight to safe-stop.
-    if ((<u32>ds & C.DRV_ESTOP) != 0) { fault(C.F_ESTOP, j, ds); return; }
     if (ds != 0) { fault(C.F_DRIVER_STATUS, j, ds); return; }
   }
   if (st == C.ST_IDLE) return;

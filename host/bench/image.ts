@@ -36,11 +36,11 @@ export async function benchImage(board: string, reps = 5): Promise<ImageBench> {
   const dir = mkdtempSync(join(tmpdir(), "wc-bench-image-"));
   try {
     const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-    const first = await buildImage({ board, model: null, key: privateKey, signerName: "bench" });
+    const first = await buildImage({ board, key: privateKey, signerName: "bench" });
     const builds: number[] = [];
     let last = first;
     for (let i = 0; i < reps; i++) {
-      last = await buildImage({ board, model: null, key: privateKey, signerName: "bench", freshBundle: true });
+      last = await buildImage({ board, key: privateKey, signerName: "bench", freshBundle: true });
       builds.push(last.timings_ms.total);
     }
     const file = join(dir, "image.wci");

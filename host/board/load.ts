@@ -98,7 +98,10 @@ export function loadBoard(nameOrPath: string): LoadedBoard {
   const board = json as Board;
   checkConsistency(board, file);
   const robot = board.urdf ? loadBoardUrdf(board, dir, file) : null;
-  return { board, dir, file, bytes, robot };
+  const lb: LoadedBoard = { board, dir, file, bytes, robot };
+  // Built here too so that a board the core's dynamics cannot follow never starts a run.
+  dynamicsModel(lb);
+  return lb;
 }
 
 // The URDF a board names, and the board joints that point into it: each `urdf_joint` must name a

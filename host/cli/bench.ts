@@ -9,21 +9,25 @@ import { round } from "../loop/stats.js";
 import { parse, num, type Command } from "./command.js";
 import { makeOut, EXIT_OK } from "./output.js";
 import { benchWmCommand } from "./bench-wm.js";
+import { benchSimCommand } from "./bench-sim.js";
 import { benchTrainCommand } from "./bench-train.js";
 import { benchImageCommand } from "./bench-image.js";
 import { benchCanCommand } from "./bench-can.js";
+import { benchRecorderCommand } from "./bench-recorder.js";
 
 export const benchCommand: Command = {
   name: "bench",
   summary: "benchmark the core's tick (7 and 30 joints) and the shared-memory ring",
-  usage: "worldcore bench [--ticks N] [--frames N] [--json]   |   worldcore bench wm|engines [--quick] [--json]   |   worldcore bench train [--json]   |   worldcore bench image [--board B] [--json]   |   worldcore bench can [--json]",
+  usage: "worldcore bench [--ticks N] [--frames N] [--json]   |   worldcore bench wm|engines [--quick] [--json]   |   worldcore bench train [--json]   |   worldcore bench image [--board B] [--json]   |   worldcore bench can [--json]   |   worldcore bench sim [--json]",
   async run(argv) {
     // `bench wm`, `bench engines` and `bench train` are their own benchmarks; `bench` alone is the foundation's.
     if (argv[0] === "wm") return benchWmCommand.run(argv.slice(1));
+    if (argv[0] === "sim") return benchSimCommand.run(argv.slice(1));
     if (argv[0] === "engines") return benchEngines(argv.slice(1));
     if (argv[0] === "train") return benchTrainCommand.run(argv.slice(1));
     if (argv[0] === "image") return benchImageCommand.run(argv.slice(1));
     if (argv[0] === "can") return benchCanCommand.run(argv.slice(1));
+    if (argv[0] === "recorder") return benchRecorderCommand.run(argv.slice(1));
     const { values } = parse(argv, { ticks: { type: "string" }, frames: { type: "string" } });
     const out = makeOut(values.json === true);
     const ticks = num(values.ticks, "--ticks", 20000, 100);

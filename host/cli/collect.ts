@@ -29,10 +29,10 @@ export const collectCommand: Command = {
     out.log(`worldcore collect: ${episodes} episodes of ${duration_s} s on ${lb.board.name}, seed ${seed}, noise ${noise_rad} rad -> ${values.out}`);
     const done = await collect({
       board: lb, episodes, seed, out: resolve(values.out), duration_s, noise_rad,
-      onEpisode: (e) => out.progress(`episode ${e.index + 1}/${episodes}: ${e.frames} frames${e.cup_fell ? ", cup fell" : ""}`),
+      onEpisode: (e) => out.progress(`episode ${e.index + 1}/${episodes}: ${e.messages} log messages${e.cup_fell ? ", cup fell" : ""}`),
     });
     const fell = done.filter((e) => e.cup_fell).length;
-    out.log(`wrote ${done.length} logs (${done.reduce((s, e) => s + e.frames, 0)} frames) to ${values.out}; a cup fell in ${fell}`);
+    out.log(`wrote ${done.length} logs (${done.reduce((s, e) => s + e.messages, 0)} messages) to ${values.out}; a cup fell in ${fell}`);
     return out.done({ ok: true, out: values.out, episodes: done.length, seed, duration_s, cup_fell_episodes: fell, files: done.map((e) => e.file) }, EXIT_OK);
   },
 };

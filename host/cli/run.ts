@@ -12,11 +12,12 @@ export const DEFAULT_BOARD = "sim-arm";
 export const runCommand: Command = {
   name: "run",
   summary: `run the core and the control loop on a board (default ${DEFAULT_BOARD}) and report`,
-  usage: "worldcore run [--board NAME|PATH] [--duration S] [--seed N] [--realtime] [--engine v8|wasmtime] [--json]",
+  usage: "worldcore run [--board NAME|PATH] [--duration S] [--seed N] [--realtime] [--engine v8|wasmtime] [--record PATH [--max-mb M] [--keep N] [--hash-every N]] [--json]",
   async run(argv) {
     const { values } = parse(argv, {
       board: { type: "string" }, duration: { type: "string" }, seed: { type: "string" },
       realtime: { type: "boolean" }, engine: { type: "string" },
+      record: { type: "string" }, "max-mb": { type: "string" }, keep: { type: "string" }, "hash-every": { type: "string" },
     });
     const out = makeOut(values.json === true);
     const boardArg = values.board ?? DEFAULT_BOARD;
@@ -28,8 +29,11 @@ export const runCommand: Command = {
     const boardSeed = lb.board.drivers.seed;
     const seed = num(values.seed, "--seed", typeof boardSeed === "number" ? boardSeed : 1);
     const mode = values.realtime ? "realtime" : "lockstep";
+    const record = values.record
+      ? { path: values.record, maxMb: num(values["max-mb"], "--max-mb", 0, 0), keep: num(values.keep, "--keep", 4, 1), hashEvery: num(values["hash-every"], "--hash-every", 100, 1) }
+      : undefined;
     out.log(`worldcore run: board ${lb.board.name} (${lb.file}), ${mode}, ${duration_s} s, engine ${engine}, seed ${seed}`);
-    const s = await runInWorker({ board: lb.dir, duration_s, mode, seed, engine }, (p) =>
+    const s = await runInWorker({ board: lb.dir, duration_s, mode, seed, engine, record }, (p) =>
       out.progress(`sim ${p.sim_s.toFixed(2)} s  ${p.speed_x_realtime.toFixed(1)}x real time  tracking ${(p.tracking_rms_rad * 1000).toFixed(2)} mrad  faults ${p.faults}  ${p.state}`),
     );
     report(out.log, s);
@@ -61,5 +65,6 @@ function report(log: (l: string) => void, s: SessionSummary): void {
   const drv = Object.entries(s.driver).filter(([, v]) => v !== 0 && v !== false).map(([k, v]) => `${k} ${v}`).join(", ");
   if (drv) log(`driver: ${drv}`);
   if (s.stopped) log(`stopped early: ${s.stopped}; drivers closed (CAN: zero torque and exit motor mode sent)`);
+  if (s.recording) log(`recorded ${s.recording.messages} messages in ${s.recording.chunks} chunks, ${s.recording.bytes} bytes: ${s.recording.segments.join(", ")}${s.recording.gaps ? `; ${s.recording.gaps} gaps, ${s.recording.dropped_ticks} ticks dropped` : ""}`);
   if (s.trapped) log(`CORE TRAPPED at tick ${s.trapped.tick}: ${s.trapped.message}; safe torque off sent to every driver`);
 }

@@ -71,6 +71,7 @@ export const simbusCommand: Command = {
     await sim.stop();
     await pty?.close();
     out.log(`simbus: ${sim.stats.rounds} rounds, ${sim.stats.frames_rx} frames in, ${sim.stats.replies_tx} replies, ${sim.stats.tx_refused} refused; actuators in motor mode at exit: ${world.motor_mode.filter(Boolean).length}`);
-    return out.done({ ok: true, ...sim.stats, motor_mode_at_exit: world.motor_mode, q_rad: world.q_rad }, EXIT_OK);
+    if (world.plant) out.log(`simbus: plant ${JSON.stringify(world.plant)}`);
+    return out.done({ ok: true, ...sim.stats, motor_mode_at_exit: world.motor_mode, q_rad: world.q_rad, ...(world.plant ? { plant: world.plant } : {}) }, EXIT_OK);
   },
 };

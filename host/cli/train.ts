@@ -55,9 +55,11 @@ export const trainCommand: Command = {
     const dir = resolve(values.out);
     mkdirSync(dir, { recursive: true });
     out.log(`training on ${set.episodes.length} episodes (${set.board}, step ${set.step_us} µs, obs ${set.obsNames.length}, act ${set.actNames.length}) for ${steps} steps, seed ${seed}`);
+    let lastVal: number | undefined;
     const progress = (p: Progress) => {
+      if (p.val) lastVal = p.val.total;
       const bar = "#".repeat(Math.round((p.step / p.steps) * 20)).padEnd(20, ".");
-      out.progress(`[${bar}] ${p.step}/${p.steps} loss ${f(p.train.total)} (cons ${f(p.train.consistency)} cost ${f(p.train.cost)} evt ${f(p.train.events)} dec ${f(p.train.decoder)})${p.val ? ` val ${f(p.val.total)}` : ""} ${p.steps_per_s.toFixed(1)} steps/s`);
+      out.progress(`[${bar}] ${p.step}/${p.steps} loss ${f(p.train.total)} (cons ${f(p.train.consistency)} cost ${f(p.train.cost)} evt ${f(p.train.events)} dec ${f(p.train.decoder)})${lastVal !== undefined ? ` val ${f(lastVal)}` : ""} ${p.steps_per_s.toFixed(1)} steps/s`);
     };
     const r = await train(set, {
       ...DEFAULT_TRAIN, name: basename(dir), steps, seed, horizon, hidden_dim: hidden, latent_dim: latent,

@@ -4,6 +4,7 @@ import type { LoadedBoard } from "../board/load.js";
 import { BoardError } from "../board/load.js";
 import { createLoopback } from "./loopback/plant.js";
 import { createSim } from "./sim/index.js";
+import "./sim/plant.js"; // registers the sim-arm plant for simulated CAN actuators (simbus)
 import type { DriverFactory, DriverOptions, DriverSet } from "./types.js";
 
 const factories: Record<string, DriverFactory> = {

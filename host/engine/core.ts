@@ -255,11 +255,13 @@ export async function engineFactory(engine: EngineName): Promise<EngineFactory> 
 export interface CoreOptions {
   /** The board's fuel_per_tick: a tick burning more traps as out_of_fuel. */
   fuelPerTick?: number;
+  /** Wall-clock time a tick may take before it traps as deadline (wasmtime's default: 10 ms). */
+  watchdog_us?: number;
 }
 
 export async function createCore(engine: EngineName = "v8", wasm?: Uint8Array, opts: CoreOptions = {}): Promise<Core> {
-  const factory = engine === "wasmtime" && opts.fuelPerTick !== undefined
-    ? new (await import("./wasmtime.js")).WasmtimeEngine({ fuelPerTick: opts.fuelPerTick })
+  const factory = engine === "wasmtime" && (opts.fuelPerTick !== undefined || opts.watchdog_us !== undefined)
+    ? new (await import("./wasmtime.js")).WasmtimeEngine({ fuelPerTick: opts.fuelPerTick, watchdog_us: opts.watchdog_us })
     : await engineFactory(engine);
   return new Core(await factory.instantiate(wasm ?? coreWasm()));
 }

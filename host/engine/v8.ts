@@ -30,7 +30,10 @@ export const v8Engine: EngineFactory = {
       max_frame_bytes: () => ex.max_frame_bytes() >>> 0,
       max_joints: () => ex.max_joints(),
       percept_ptr: () => ex.percept_ptr() >>> 0,
-      joint_state_ptr: () => ex.joint_state_ptr() >>> 0,
+      joint_state_ptr: () => {
+        if (typeof ex.joint_state_ptr !== "function") throw new Error("core.wasm has no joint_state_ptr export (docs/ABI.md): rebuild it (make build)");
+        return ex.joint_state_ptr() >>> 0;
+      },
       init: (n) => { try { return ex.init(n) >>> 0; } catch (e) { throw classify(e); } },
       tick: (t, n) => { try { return ex.tick(t, n) >>> 0; } catch (e) { throw classify(e); } },
       state_hash: () => BigInt.asUintN(64, BigInt(ex.state_hash() as unknown as bigint)),

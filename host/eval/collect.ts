@@ -1,19 +1,18 @@
 // `worldcore collect`'s library: exploration episodes on a simulated board for training data.
 // Each episode draws a world from the seen ranges (host/eval/episodes.ts), then a scripted motion
 // toward and around the task cup (DLS IK way-points, host/eval/arm.ts) with seeded joint noise;
-// the core's controller and safety layer are in charge as always. Every frame in and out of the
-// core is written as one log per episode (episode-writer.ts). Called by host/cli/collect.ts.
+// the core's controller and safety layer are in charge as always. The flight recorder
+// (host/recorder/) writes each episode as one log, as on a robot. Called by host/cli/collect.ts.
 import { mkdirSync } from "node:fs";
-import { boardConfig, type LoadedBoard } from "../board/load.js";
+import { join } from "node:path";
+import type { LoadedBoard } from "../board/load.js";
 import { Rng } from "../drivers/rng.js";
-import { encodeFrame } from "../frames/codec.js";
 import { runSession } from "../loop/session.js";
 import { scriptedTask } from "../loop/task.js";
 import type { Vec3 } from "../robot/model.js";
 import { ArmKinematics } from "./arm.js";
 import { boardWithCups, drawEpisode, templateCups, TASKS, type Episode } from "./episodes.js";
 import { scriptedJointPath, scriptedWaypoints } from "./policies.js";
-import { writeEpisode, type EpisodeFrame } from "./episode-writer.js";
 
 export interface CollectOptions {
   board: LoadedBoard;
@@ -28,7 +27,7 @@ export interface CollectOptions {
 }
 
 export interface CollectedEpisode {
-  index: number; file: string; frames: number; sim_time_s: number; cup_fell: boolean; fault: string;
+  index: number; file: string; messages: number; sim_time_s: number; cup_fell: boolean; fault: string;
 }
 
 /** Tool-point way-points of one exploration episode: the task's own, then a loop around the cup. */
@@ -63,17 +62,13 @@ export async function collect(o: CollectOptions): Promise<CollectedEpisode[]> {
       return Math.min(lim.q_max_rad - 0.1, Math.max(lim.q_min_rad + 0.1, v + noise * rng.normal())) - q0[j]!;
     }));
     const segment_s = Math.max(0.4, (duration_s - 0.3) / offsets_rad.length);
-    const frames: EpisodeFrame[] = [{ channel: "config", t_us: 0, bytes: encodeFrame(boardConfig(board)) }];
+    const file = join(o.out, `episode-${String(i).padStart(4, "0")}.mcap`);
     const s = await runSession({
       board, duration_s, seed: ep.seed, model: null,
       task: scriptedTask(b, { offsets_rad, segment_s, hold_s: 0.1 }),
-      hooks: {
-        inbox: (f, t_us) => { frames.push({ channel: "inbox", t_us, bytes: f.slice() }); },
-        outbox: (f, t_us) => { frames.push({ channel: "outbox", t_us, bytes: f.slice() }); },
-      },
+      record: { path: file },
     });
-    const file = await writeEpisode(o.out, `episode-${String(i).padStart(4, "0")}`, frames);
-    const e: CollectedEpisode = { index: i, file, frames: frames.length, sim_time_s: s.sim_time_s, cup_fell: s.world?.cup_on_table === false, fault: s.fault };
+    const e: CollectedEpisode = { index: i, file, messages: s.recording?.messages ?? 0, sim_time_s: s.sim_time_s, cup_fell: s.world?.cup_on_table === false, fault: s.fault };
     done.push(e);
     o.onEpisode?.(e);
   }

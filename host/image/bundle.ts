@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { ImageError } from "./errors.js";
 
 /** Native modules cannot be bundled: the board's installed worldcore provides them (docs/IMAGE.md). */
-export const NATIVE_EXTERNALS = ["koffi", "serialport", "@serialport/*"];
+export const NATIVE_EXTERNALS = ["koffi", "serialport", "@serialport/*", "socketcan"];
 /** Development tools' peers (benchmarks against onnxruntime): not on a board; using them says so. */
 export const LEFT_OUT = ["onnxruntime-node", "onnxruntime-web"];
 
@@ -55,6 +55,11 @@ async function bundle(): Promise<{ path: string; bytes: Uint8Array }[]> {
     // only when a board runs wasmtime, so v8 boards need no native module at all.
     entryPoints, bundle: true, splitting: true, platform: "node", format: "esm", target: "node20", minify: true,
     outdir: "/bundle", write: false, external: NATIVE_EXTERNALS, plugins: [leaveOut], logLevel: "silent", legalComments: "none",
+    // The recorder's zstd (@foxglove/wasm-zstd, Emscripten) reads `__dirname + "/wasm-zstd.wasm"`
+    // under Node and require()s "fs" and "path": ship the .wasm under its own name next to the
+    // chunks, and give ES modules the __dirname and require a CommonJS module would have.
+    loader: { ".wasm": "file" }, assetNames: "[name]",
+    banner: { js: 'import { createRequire as __wcRequire } from "node:module"; const require = __wcRequire(import.meta.url); import { dirname as __wcDirname } from "node:path"; import { fileURLToPath as __wcFileUrl } from "node:url"; const __dirname = __wcDirname(__wcFileUrl(import.meta.url));' },
   });
   if (r.errors.length) throw new ImageError("IMAGE_BUILD", "host bundle", "esbuild", r.errors.map((e) => e.text).join("; "));
   const files = r.outputFiles.map((f) => ({ path: `host/${f.path.slice("/bundle/".length)}`, bytes: f.contents }));

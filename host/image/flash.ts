@@ -53,7 +53,14 @@ export function flashImage(o: FlashOptions): FlashResult {
   if (!existsSync(o.root) || !statSync(o.root).isDirectory()) {
     throw new ImageError("FLASH_TARGET", o.root, "", "not a folder (the board's storage as this host sees it: a mounted partition or a folder)");
   }
-  let state = readBootState(o.root) ?? freshState(o.board ?? null);
+  let state: BootState;
+  try {
+    state = readBootState(o.root) ?? freshState(o.board ?? null);
+  } catch (e) {
+    // Flashing on top of a record nobody can read could hide which slot is good: boot rebuilds it.
+    if (e instanceof ImageError) throw new ImageError("BOOT_STATE", e.file, e.place, `${e.reason} (run \`worldcore boot\` once: it rebuilds the record from the slots that verify)`);
+    throw e;
+  }
   const rootBoard = state.board ?? o.board ?? null;
   if (o.board && state.board && o.board !== state.board && !o.forceBoard) {
     throw new ImageError("IMAGE_OTHER_BOARD", o.root, "boot-state board", `this storage belongs to board "${state.board}", not "${o.board}" (--force-board to re-purpose it)`);

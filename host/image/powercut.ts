@@ -4,7 +4,7 @@
 // checks that boot started a valid image: the new one when the switch completed, else the old
 // one, never a corrupt one. Run by test/host/image-powercut.test.ts (short) and `make soak`.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, truncateSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KeyObject } from "node:crypto";
 import { paths } from "../paths.js";
@@ -50,15 +50,28 @@ function flashArgs(o: HarnessOptions, file: string): string[] {
   return [join(paths.root, "bin/worldcore.js"), "flash", file, "--target", o.root, "--pubkey", o.pubkeyFile];
 }
 
-/** Runs a flasher process and SIGKILLs it after `delay_ms` (if it has not finished). */
-function killFlasherAfter(o: HarnessOptions, file: string, delay_ms: number): Promise<{ killed: boolean; ms: number }> {
+/**
+ * Runs a flasher process and SIGKILLs it `delay_ms` after its start or, with `afterRecord`, that
+ * long after its first change to the boot-state record (the slot marked "writing"): the write
+ * itself lasts milliseconds of a process that lives a second, and kills timed from the start
+ * rarely land in it.
+ */
+function killFlasherAfter(o: HarnessOptions, file: string, delay_ms: number, afterRecord = false): Promise<{ killed: boolean; ms: number }> {
   return new Promise((res, rej) => {
     const t0 = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const watcher = afterRecord
+      ? watch(o.root, (_ev, name) => {
+        if (timer || !name?.startsWith("boot-state.json")) return;
+        timer = setTimeout(() => child.kill("SIGKILL"), delay_ms);
+      })
+      : undefined;
     const child = spawn(process.execPath, flashArgs(o, file), { stdio: "ignore" });
-    const timer = setTimeout(() => child.kill("SIGKILL"), delay_ms);
+    if (!afterRecord) timer = setTimeout(() => child.kill("SIGKILL"), delay_ms);
     child.on("error", rej);
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
+      watcher?.close();
       if (signal !== "SIGKILL" && code !== 0) rej(new Error(`flasher exited with ${code}`));
       else res({ killed: signal === "SIGKILL", ms: performance.now() - t0 });
     });
@@ -120,13 +133,16 @@ export async function runPowerCutHarness(o: HarnessOptions): Promise<HarnessRepo
     const target = other(primary);
     let phase: CutPhase;
     if (c < o.killCycles) {
-      // Most of a flasher's life is Node starting; kills are spread over its last 40 % and a bit after.
-      await killFlasherAfter(o, next.file, flashMs * (0.6 + 0.5 * rand()));
+      // Half the kills are spread over the flasher's last 40 % and a bit after (most of its life
+      // is Node starting); the other half land 0-30 ms after it first touched the record.
+      if (c % 2 === 0) await killFlasherAfter(o, next.file, flashMs * (0.6 + 0.5 * rand()));
+      else await killFlasherAfter(o, next.file, 30 * rand(), true);
       const after = readBootState(o.root);
       phase = phaseOf(before, after, target, next.sha);
       if (phase === "while-writing" && existsSync(slotFile(o.root, target)) && sha256Hex(readFileSync(slotFile(o.root, target))) === next.sha) phase = "written-not-switched";
     } else {
-      const cutAt = FLASH_STEPS[Math.floor(rand() * FLASH_STEPS.length)]!;
+      // Every step in turn (the damage that follows is random): each is hit equally often.
+      const cutAt = FLASH_STEPS[(c - o.killCycles) % FLASH_STEPS.length]!;
       try {
         flashImage({ file: next.file, root: o.root, publicKey: o.publicKey, at: (s) => { if (s === cutAt) throw new Error("power cut"); } });
       } catch (e) {

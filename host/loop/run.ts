@@ -2,6 +2,7 @@
 import { Worker } from "node:worker_threads";
 import type { EngineName } from "../engine/types.js";
 import type { Progress, SessionSummary } from "./session.js";
+import type { RecordOptions } from "../recorder/recorder.js";
 
 export interface WorkerRequest {
   board: string;
@@ -17,6 +18,7 @@ export interface WorkerRequest {
   wasmtime?: { watchdog_us?: number; fuelPerTick?: number };
   /** One Int32: set non-zero (the signal number) to end the run cleanly after the current tick. */
   stop?: SharedArrayBuffer;
+  record?: RecordOptions;
 }
 
 export type WorkerMessage =

@@ -1,7 +1,7 @@
 // A whole run of the control loop on one board: core + drivers + rings + operator task, in
 // lockstep (simulated time, exactly reproducible) or realtime (paced on the wall clock).
 // Called by the control worker (host/loop/worker.ts) and directly by tests.
-import { createCore, CoreTrap, type Core } from "../engine/core.js";
+import { createCore, coreWasm, CoreTrap, type Core } from "../engine/core.js";
 import type { EngineName } from "../engine/types.js";
 import { Ring } from "../bridge/ring.js";
 import { boardConfig, type LoadedBoard } from "../board/load.js";
@@ -14,6 +14,7 @@ import { boardModelDir, type PlannerSetup, type PlannerStats } from "./planner.j
 import { Planning, type PlanTamper } from "./planning.js";
 import { Samples, round } from "./stats.js";
 import { scriptedTask, type Task } from "./task.js";
+import { Recorder, type RecordOptions, type RecordingSummary } from "../recorder/recorder.js";
 
 export interface SessionOptions {
   board: LoadedBoard;
@@ -45,6 +46,8 @@ export interface SessionOptions {
   planTamper?: PlanTamper;
   /** Non-zero at index 0 ends the run after the current tick (SIGINT/SIGTERM from the CLI). */
   stop?: Int32Array;
+  /** Flight recorder (host/recorder/): everything that crosses the core boundary, to a log. */
+  record?: RecordOptions;
 }
 
 export interface Progress { sim_s: number; wall_s: number; speed_x_realtime: number; tracking_rms_rad: number; faults: number; state: string }
@@ -87,6 +90,7 @@ export interface SessionSummary {
   world?: Record<string, unknown>;
   /** The planner's figures, when a model planned for this run. */
   planner?: PlannerStats & { ring_refused: number; tampered: number };
+  recording?: RecordingSummary;
 }
 
 const MAX_SAMPLES = 3_600_000;
@@ -101,8 +105,15 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   const period_us = Math.round(1e6 / board.control_hz);
   const totalTicks = Math.max(1, Math.round(opts.duration_s * board.control_hz));
 
-  const core = opts.core ?? (await createCore(engine, opts.wasm, { fuelPerTick: board.fuel_per_tick }));
-  core.init(encodeFrame(boardConfig(opts.board, opts.configExtra)));
+  // Lockstep time is simulated: a loaded machine must not change a run, so the wall-clock
+  // watchdog only catches a core that hangs (1 s); fuel still bounds every tick exactly.
+  const core = opts.core ?? (await createCore(engine, opts.wasm, { fuelPerTick: board.fuel_per_tick, watchdog_us: mode === "lockstep" ? 1_000_000 : undefined }));
+  const config = encodeFrame(boardConfig(opts.board, opts.configExtra));
+  core.init(config);
+  const recorder = opts.record
+    ? new Recorder(opts.record, { board: opts.board, config, wasm: opts.wasm ?? coreWasm(), engine, mode, seed })
+    : undefined;
+  await recorder?.ready;
   const drivers = opts.drivers ?? (await createDrivers(opts.board, { seed, faults: opts.faults, mode }));
   const modelDir = opts.model === undefined ? boardModelDir(opts.board) : opts.model;
   const planning = modelDir
@@ -114,7 +125,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   const operatorRing = new Ring(1 << 18);
   const commandRing = new Ring(1 << 16);
   const inputs = planning ? [sensorRing, operatorRing, planning.ring] : [sensorRing, operatorRing];
-  const loop = new ControlLoop(core, inputs, commandRing, opts.hooks);
+  const loop = new ControlLoop(core, inputs, commandRing, recorder ? recorder.hooks(opts.hooks) : opts.hooks);
   const sink = (f: Uint8Array) => sensorRing.tryWrite(f);
 
   // Capped: `boot` runs until stopped (duration Infinity); percentiles then cover the first hour.
@@ -134,6 +145,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   let tick = 0;
   let t_us = 0;
   let prevWall = wallStart;
+  let prevStep_us = 0;
   // Realtime pacing: sleep with Atomics.wait until shortly before the deadline, then spin.
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -158,6 +170,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
     drivers.poll(t_us, sink);
     for (const f of task.frames({ t_us, tick, lastCommand })) operatorRing.tryWrite(f);
 
+    recorder?.beginTick(tick, t_us);
     const t0 = process.hrtime.bigint();
     try {
       loop.tick(t_us);
@@ -169,6 +182,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
     }
     tickSamples.add(Number(process.hrtime.bigint() - t0) / 1000);
     planning?.afterTick(core, t_us, STATES.indexOf(core.state()));
+    recorder?.afterTick(core, drivers);
 
     commandRing.drain((bytes) => {
       const f = decodeFrame(bytes);
@@ -193,8 +207,11 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
     if (opts.hashEvery && (tick + 1) % opts.hashEvery === 0) hashes.push(hex(core.stateHash()));
     opts.afterTick?.(tick, t_us, core, drivers);
 
-    const step_us = mode === "lockstep" ? period_us : t_us - (tick === 0 ? 0 : t_us - period_us);
-    drivers.step(mode === "lockstep" ? period_us : step_us);
+    // Realtime: the simulated world advances by the wall time that really passed, so a late tick
+    // does not slow the world down relative to the core's clock.
+    const step_us = mode === "lockstep" ? period_us : t_us - prevStep_us;
+    prevStep_us = t_us;
+    drivers.step(step_us);
 
     if (opts.onProgress && (tick & 63) === 0) {
       const now = process.hrtime.bigint();
@@ -244,6 +261,12 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   const world = drivers.truth?.().extra;
   if (world) summary.world = world;
   if (planning) summary.planner = await planning.close();
+  if (recorder) {
+    summary.recording = await recorder.close({
+      ticks: summary.ticks, t_us, state: summary.state, fault: summary.fault, faults: summary.faults, state_hash: summary.state_hash,
+      trapped: trapped ? { tick: trapped.tick, kind: trapped.kind, message: trapped.message } : null,
+    });
+  }
   if (!opts.drivers) await drivers.close();
   return summary;
 }

@@ -98,8 +98,10 @@ export function scriptedTask(board: Board, opts: WaypointOptions = {}): Task {
       if (opts.sendPlans !== false && running && pose && ctx.t_us >= nextPlan) {
         const t: number[] = [];
         const q: number[][] = [];
+        // The first knot lies one knot before now: the core holds a plan's first knot at rest
+        // (zero velocity), which at every plan's arrival would brake a moving joint for a tick.
         for (let k = 0; k <= 10; k++) {
-          const tk = ctx.t_us + k * knotDt;
+          const tk = ctx.t_us + (k - 1) * knotDt;
           t.push(tk);
           q.push(ref(tk));
         }

@@ -28,6 +28,7 @@ try {
     engine: req.engine,
     faults: req.faults,
     ...(req.stop ? { stop: new Int32Array(req.stop) } : {}),
+    record: req.record,
     onProgress: (p) => post({ type: "progress", progress: p }),
   });
   post({ type: "summary", summary });

@@ -24,7 +24,7 @@ export interface PlannerOptions {
 }
 /** TD-MPC2's defaults (Hansen et al. 2024, Table 8) except samples/iterations, sized for 20 ms with the board model (docs/WORLD-MODEL.md, "Sizing"). */
 export const DEFAULT_PLANNER: PlannerOptions = {
-  samples: 256, horizon: 3, iterations: 4, elites: 32, temperature: 0.5, riskWeight: 1, stdInit: 2, stdMin: 0.05, seed: 1n,
+  samples: 256, horizon: 3, iterations: 3, elites: 32, temperature: 0.5, riskWeight: 1, stdInit: 2, stdMin: 0.05, seed: 1n,
 };
 
 const RUN: Record<HeadName, keyof WmExports> = { enc: "wm_encode", dyn: "wm_dynamics", cost: "wm_cost", evt: "wm_events", dec: "wm_decode" };

@@ -11,7 +11,7 @@ import type { RawTensor } from "./safetensors.js";
 
 /**
  * Default widths for a board model. With the default planner (core-wm.ts DEFAULT_PLANNER) a
- * planning step costs about 0.36 GFLOP on a 7-joint board, inside the ~0.8 GFLOP that one core
+ * planning step costs about 0.26 GFLOP on a 7-joint board, inside the ~0.8 GFLOP that one core
  * runs in 20 ms at SIMD128 speed (docs/WORLD-MODEL.md, "Sizing").
  */
 export const BOARD_MODEL_SIZES = { latent_dim: 64, hidden_dim: 128 } as const;

@@ -6,9 +6,6 @@ import { STATES } from "../engine/codes.js";
 import type { CommandFrame, Frame, PerceptFrame, PlanFrame, SensorFrame } from "../frames/codec.js";
 import { DatasetError, EVENTS, type Episode } from "./dataset.js";
 
-/** The name an object takes in observations and specs: percept frames identify objects by id. */
-export const objectName = (id: number): string => `obj${id}`;
-
 /** One message of a log: the channel it came on, the log time (µs) and the decoded frame. */
 export interface LoggedFrame { channel: string; log_time_us: number; frame: Frame }
 
@@ -16,8 +13,8 @@ export interface EpisodeSpec {
   step_us: number;
   /** The board's joint names, in the order of the sensor frames' q / qd (the actions' names). */
   joints: string[];
-  /** Objects (objectName(id)) whose positions join the observation (x, y, z each, in this order); [] for none. */
-  objects: string[];
+  /** Percept object ids whose positions join the observation (x, y, z each, in this order); [] for none. */
+  objects: number[];
   /** An object falls when its z drops more than this below its first observed z (m). */
   fall_drop_m: number;
   /** Task cost of step t from the raw observations before and after and the action; default 0. */
@@ -31,8 +28,24 @@ export const DEFAULT_SPEC: Omit<EpisodeSpec, "joints"> = { step_us: 20000, objec
 export function observationNames(spec: Pick<EpisodeSpec, "joints" | "objects">): string[] {
   return [
     ...spec.joints.map((j) => `${j}.q_rad`), ...spec.joints.map((j) => `${j}.qd_rad_s`),
-    ...spec.objects.flatMap((o) => [`${o}.x_m`, `${o}.y_m`, `${o}.z_m`]),
+    ...spec.objects.flatMap((id) => [`object${id}.x_m`, `object${id}.y_m`, `object${id}.z_m`]),
   ];
+}
+
+/**
+ * The observation the model sees, in observationNames order: joint positions, joint velocities,
+ * then each object's position. Shared by the trainer and whoever feeds the planner, so the two
+ * cannot disagree on the layout.
+ */
+export function buildObservation(spec: Pick<EpisodeSpec, "joints" | "objects">, q: ArrayLike<number>, qd: ArrayLike<number>, objectP_m: (id: number) => ArrayLike<number>): Float64Array {
+  const J = spec.joints.length;
+  const o = new Float64Array(2 * J + 3 * spec.objects.length);
+  for (let j = 0; j < J; j++) { o[j] = q[j]!; o[J + j] = qd[j]!; }
+  spec.objects.forEach((id, k) => {
+    const p = objectP_m(id);
+    for (let i = 0; i < 3; i++) o[2 * J + 3 * k + i] = p[i]!;
+  });
+  return o;
 }
 
 const RUNNING = STATES.indexOf("running");
@@ -65,7 +78,8 @@ function planTarget(p: PlanFrame, t: number, J: number): number[] {
  * (damping, safe-stop, ...) ends a segment, since what follows is the safety layer's doing, not
  * the policy's. Throws DatasetError naming the episode, the place and the reason.
  */
-export function episodeFromFrames(id: string, messages: LoggedFrame[], spec: EpisodeSpec): Episode[] {
+export function episodeFromFrames(episodeId: string, messages: LoggedFrame[], spec: EpisodeSpec): Episode[] {
+  const id = episodeId;
   const J = spec.joints.length, nObj = spec.objects.length;
   const O = 2 * J + 3 * nObj;
   const sensors: SensorFrame[] = [], cmds: CommandFrame[] = [], plans: { t: number; p: PlanFrame }[] = [];
@@ -83,38 +97,35 @@ export function episodeFromFrames(id: string, messages: LoggedFrame[], spec: Epi
   byTime(sensors, (s) => s.t_us); byTime(cmds, (c) => c.t_us!); byTime(plans, (p) => p.t); byTime(percepts, (p) => p.t_us);
   sensors.forEach((s, i) => {
     if (s.q.length !== J || s.qd.length !== J) throw new DatasetError(id, `sensor frame seq ${s.seq}`, `has ${s.q.length} q / ${s.qd.length} qd, the spec has ${J} joints`);
-    if (i > 0 && s.t_us === sensors[i - 1]!.t_us) throw new DatasetError(id, `sensor frame seq ${s.seq}`, `repeats t_us ${s.t_us}`);
+    // The core drops such frames; a NaN reaching the trainer would poison every weight.
+    const bad = [...s.q, ...s.qd].findIndex((v) => typeof v !== "number" || !Number.isFinite(v));
+    if (bad >= 0) throw new DatasetError(id, `sensor frame seq ${s.seq}`, `${bad < J ? `q[${bad}]` : `qd[${bad - J}]`} is not a finite number`);
   });
+  // Frames with the same t_us (a driver re-sending, or two polls within one tick): the last one
+  // stands, so interpolation never divides by a zero interval.
+  for (let i = sensors.length - 1; i > 0; i--) if (sensors[i - 1]!.t_us === sensors[i]!.t_us) sensors.splice(i - 1, 1);
+  if (sensors.length < 2) throw new DatasetError(id, "sensor frames", "fewer than 2 distinct t_us; at least 2 are needed to resample");
   if (cmds.length === 0 && plans.length === 0) throw new DatasetError(id, "command and plan frames", "none found: no actions to learn from");
   const sT = sensors.map((s) => s.t_us), cT = cmds.map((c) => c.t_us!), pT = plans.map((p) => p.t), oT = percepts.map((p) => p.t_us);
 
   // Object tracks: zero-order hold of the last percept (the first one before it was seen).
-  // Percept frames carry no contact flag, so contact_lost labels stay 0 from logs (docs/TRAINING.md).
-  const poseAt = (name: string, t: number): { p: number[]; contact: boolean } => {
-    const has = (f: PerceptFrame) => f.obj.find((x) => objectName(x.id) === name);
-    let i = lastAtOrBefore(oT, t);
-    for (; i >= 0; i--) { const o = has(percepts[i]!); if (o) return { p: o.p, contact: false }; }
-    const first = percepts.map(has).find((o) => o !== undefined);
-    if (!first) throw new DatasetError(id, `object "${name}"`, "never appears in a percept frame");
-    return { p: first.p, contact: false };
+  const poseAt = (id: number, t: number): number[] => {
+    for (let i = lastAtOrBefore(oT, t); i >= 0; i--) { const o = percepts[i]!.obj.find((x) => x.id === id); if (o) return o.p; }
+    const first = percepts.find((f) => f.obj.some((x) => x.id === id))?.obj.find((x) => x.id === id);
+    if (!first) throw new DatasetError(episodeId, `object ${id}`, "never appears in a percept frame");
+    return first.p;
   };
-  const restZ = spec.objects.map((n) => poseAt(n, -Infinity).p[2]!);
+  percepts.forEach((f) => f.obj.forEach((o) => {
+    if (o.p.length !== 3 || !o.p.every(Number.isFinite)) throw new DatasetError(episodeId, `percept frame seq ${f.seq} object ${o.id}`, `p must be 3 finite numbers, got ${JSON.stringify(o.p)}`);
+  }));
+  const restZ = spec.objects.map((id) => poseAt(id, -Infinity)[2]!);
 
   const observe = (t: number): Float64Array => {
-    const o = new Float64Array(O);
     const i = Math.min(Math.max(lastAtOrBefore(sT, t), 0), sensors.length - 2);
     const a = sensors[i]!, b = sensors[i + 1]!;
     const f = Math.min(1, Math.max(0, (t - a.t_us) / (b.t_us - a.t_us)));
-    for (let j = 0; j < J; j++) {
-      o[j] = a.q[j]! + f * (b.q[j]! - a.q[j]!);
-      o[J + j] = a.qd[j]! + f * (b.qd[j]! - a.qd[j]!);
-    }
-    spec.objects.forEach((n, k) => {
-      const p = poseAt(n, t).p;
-      if (p.length < 3) throw new DatasetError(id, `object "${n}"`, `pose p has ${p.length} values, expected [x, y, z]`);
-      o.set(p.slice(0, 3), 2 * J + 3 * k);
-    });
-    return o;
+    const q = a.q.map((v, j) => v + f * (b.q[j]! - v)), qd = a.qd.map((v, j) => v + f * (b.qd[j]! - v));
+    return buildObservation(spec, q, qd, (id) => poseAt(id, t));
   };
   // The target the controller tracked at time t, and whether the core was running then.
   const action = (t: number): { q: number[]; ok: boolean } | null => {
@@ -122,6 +133,7 @@ export function episodeFromFrames(id: string, messages: LoggedFrame[], spec: Epi
     if (ci >= 0) {
       const c = cmds[ci]!;
       if (c.q.length !== J) throw new DatasetError(id, `command frame seq ${c.seq}`, `has ${c.q.length} targets, the spec has ${J} joints`);
+      if (!c.q.every(Number.isFinite)) throw new DatasetError(id, `command frame seq ${c.seq}`, "has a target that is not a finite number");
       return { q: c.q, ok: c.st === undefined || c.st === RUNNING };
     }
     const pi = lastAtOrBefore(pT, t);
@@ -153,12 +165,13 @@ export function episodeFromFrames(id: string, messages: LoggedFrame[], spec: Epi
     const oa = obs.length > 0 ? obs.at(-1)! : observe(ta), ob = observe(tb);
     if (obs.length === 0) obs.push(oa);
     const act = Float64Array.from(a.q);
-    let fell = 0, lost = 0;
-    spec.objects.forEach((n, i) => {
+    // contact_lost stays 0: no frame in the schema reports contact yet (docs/TRAINING.md).
+    let fell = 0;
+    const lost = 0;
+    spec.objects.forEach((_, i) => {
       const za = oa[2 * J + 3 * i + 2]!, zb = ob[2 * J + 3 * i + 2]!;
       const floor = restZ[i]! - spec.fall_drop_m;
       if (za >= floor && zb < floor) fell = 1;
-      if (poseAt(n, ta).contact && !poseAt(n, tb).contact) lost = 1;
     });
     obs.push(ob); acts.push(a.q.slice()); evs.push([fell, lost]);
     costs.push(spec.cost ? spec.cost(oa, act, ob) : 0);

@@ -8,13 +8,22 @@ import { McapStreamReader } from "@mcap/core";
 import type { Manifest } from "../model/manifest.js";
 import { sha256Hex } from "../model/load.js";
 import { decodeFrame, type ConfigFrame } from "../frames/codec.js";
+import { decompressHandlers } from "../recorder/reader.js";
+import { CHANNELS } from "../recorder/format.js";
 import { DatasetError, type EpisodeSet } from "./dataset.js";
 import { DEFAULT_SPEC, episodeFromFrames, observationNames, type EpisodeSpec, type LoggedFrame } from "./frames.js";
 
-/** Reads one MCAP file's messages in log order, each decoded as a frame. */
+// The flight recorder's channels that hold its own records, not frames (docs/RECORDER.md).
+const NOT_FRAMES = new Set<string>([CHANNELS.hash, CHANNELS.tick, CHANNELS.recorder, CHANNELS.world]);
+
+/**
+ * Reads one MCAP file's messages in log order, each decoded as a frame. Flight-recorder logs
+ * (zstd chunks) keep malformed inbox frames verbatim, as the core saw them: those are skipped
+ * here (the core rejected them too); a bad message on any other channel refuses the file.
+ */
 export function readLogFrames(file: string): LoggedFrame[] {
   const bytes = new Uint8Array(readFileSync(file));
-  const reader = new McapStreamReader({ validateCrcs: true });
+  const reader = new McapStreamReader({ validateCrcs: true, decompressHandlers });
   const topics = new Map<number, string>();
   const out: LoggedFrame[] = [];
   try {
@@ -23,10 +32,12 @@ export function readLogFrames(file: string): LoggedFrame[] {
       if (r.type === "Channel") topics.set(r.id, r.topic);
       else if (r.type === "Message") {
         const channel = topics.get(r.channelId) ?? `#${r.channelId}`;
+        if (NOT_FRAMES.has(channel)) continue;
         const log_time_us = Number(r.logTime / 1000n);
         try {
-          out.push({ channel, log_time_us, frame: decodeFrame(r.data) as LoggedFrame["frame"] });
+          out.push({ channel, log_time_us, frame: decodeFrame(r.data) });
         } catch (e) {
+          if (channel === CHANNELS.inbox) continue;
           throw new DatasetError(file, `message ${out.length} on "${channel}" at log time ${log_time_us} µs`, `not a frame: ${(e as Error).message}`);
         }
       }
@@ -42,7 +53,7 @@ export function readLogFrames(file: string): LoggedFrame[] {
 /** The spec that rebuilds a model's observation and action layout (for --init). */
 export function specFromManifest(m: Manifest): EpisodeSpec {
   const joints = m.action.names;
-  const objects = m.observation.names.slice(2 * joints.length).filter((n) => n.endsWith(".x_m")).map((n) => n.slice(0, -4));
+  const objects = m.observation.names.slice(2 * joints.length).map((n) => /^object(\d+)\.x_m$/.exec(n)?.[1]).filter((x) => x !== undefined).map(Number);
   const spec = { ...DEFAULT_SPEC, step_us: m.step_us, joints, objects };
   const want = observationNames(spec);
   if (want.join() !== m.observation.names.join()) {
@@ -52,8 +63,9 @@ export function specFromManifest(m: Manifest): EpisodeSpec {
 }
 
 /**
- * Every *.mcap in dir (sorted by name) as episodes. `spec.joints` empty: the joint names come
- * from the logs' config frame (joints[].name), else joint1..n.
+ * Every *.mcap in dir (sorted by name) as episodes. `spec.joints` not given: the joint names come
+ * from the logs' config frame (joints[].name), else joint1..n. `spec.objects` not given: every
+ * object id the first log's percept frames report, ascending.
  */
 export function episodesFromLogs(dir: string, spec: Partial<EpisodeSpec> & { board?: string }): EpisodeSet {
   let files: string[];
@@ -74,7 +86,9 @@ export function episodesFromLogs(dir: string, spec: Partial<EpisodeSpec> & { boa
       const sensor = frames.find((m) => m.frame.k === "sensor")?.frame as { q: number[] } | undefined;
       const n = cfg?.joints.length ?? sensor?.q.length ?? 0;
       const joints = spec.joints?.length ? spec.joints : Array.from({ length: n }, (_, i) => cfg?.joints[i]?.name ?? `joint${i + 1}`);
-      full = { ...DEFAULT_SPEC, ...spec, joints };
+      const seen = new Set<number>();
+      for (const m of frames) if (m.frame.k === "percept") for (const o of m.frame.obj) seen.add(o.id);
+      full = { ...DEFAULT_SPEC, ...spec, joints, objects: spec.objects ?? [...seen].sort((a, b) => a - b) };
       board ??= typeof cfg?.board === "string" ? cfg.board : "unknown";
     }
     set.episodes.push(...episodeFromFrames(file, frames, full));

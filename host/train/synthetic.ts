@@ -31,7 +31,7 @@ export function plantNames(J: number): { obs: string[]; act: string[] } {
   const act = Array.from({ length: J }, (_, j) => `joint${j + 1}`);
   return {
     act,
-    obs: [...act.map((n) => `${n}.q_rad`), ...act.map((n) => `${n}.qd_rad_s`), "object.x_m", "object.y_m", "object.z_m"],
+    obs: [...act.map((n) => `${n}.q_rad`), ...act.map((n) => `${n}.qd_rad_s`), "object1.x_m", "object1.y_m", "object1.z_m"],
   };
 }
 

@@ -9,7 +9,7 @@ import { ModelError } from "../model/errors.js";
 import type { Model } from "../model/load.js";
 import type { Manifest } from "../model/manifest.js";
 import { Adam, DEFAULT_ADAM, type AdamOptions } from "./adam.js";
-import { batchSampler, computeStats, splitEpisodes, windows, type EpisodeSet, type Stats, type Window } from "./dataset.js";
+import { DatasetError, batchSampler, computeStats, splitEpisodes, windows, type EpisodeSet, type Stats, type Window } from "./dataset.js";
 import { DEFAULT_WEIGHTS, lossAndGrad, type Evaluation, type LossWeights, type Losses } from "./objective.js";
 import { zerosLike, type Params } from "./net.js";
 import { buildModel, initParams, paramCount, paramsFromModel } from "./params.js";
@@ -126,7 +126,7 @@ export async function train(set: EpisodeSet, opts: TrainOptions): Promise<TrainR
   const adam = new Adam(params, o.adam);
   const trainWs = windows(trainEps, o.horizon);
   const valWs = evenly(windows(valEps, o.horizon), o.valWindows);
-  if (valWs.length === 0) throw new ModelError("(dataset)", "validation episodes", `none is longer than the horizon (${o.horizon} steps)`);
+  if (valWs.length === 0) throw new DatasetError("(dataset)", "validation episodes", `none is longer than the horizon (${o.horizon} steps)`);
   const next = batchSampler(trainWs, o.batch, o.horizon, stats, o.seed);
   const manifest = manifestFor(o, set, a, stats);
   const validator = await CoreValidator.create();

@@ -11,25 +11,31 @@ import { paths } from "../../host/paths.js";
 import { gravityTorques } from "../../host/robot/rnea-ref.js";
 import { coreFor, schemaErrors } from "./helpers.js";
 
+const INERTIAL = `<inertial><origin xyz="0.2 0 0"/><mass value="1"/><inertia ixx="0.01" ixy="0" ixz="0" iyy="0.01" iyz="0" izz="0.01"/></inertial>`;
+const LIMIT = `<limit lower="-1" upper="1" velocity="1" effort="10"/>`;
+// A 4-joint chain: a1 about the vertical, a2..a4 pitch joints, a fixed flange at the end.
 const ARM = `<robot name="arm">
   <link name="base"/>
-  <link name="l1"><inertial><mass value="1"/><inertia ixx="0.01" ixy="0" ixz="0" iyy="0.01" iyz="0" izz="0.01"/></inertial></link>
-  <link name="l2"><inertial><origin xyz="0.2 0 0"/><mass value="1"/><inertia ixx="0.01" ixy="0" ixz="0" iyy="0.01" iyz="0" izz="0.01"/></inertial></link>
+  <link name="l1">${INERTIAL}</link><link name="l2">${INERTIAL}</link><link name="l3">${INERTIAL}</link><link name="l4">${INERTIAL}</link>
   <link name="tool"/>
-  <joint name="a1" type="revolute"><parent link="base"/><child link="l1"/><axis xyz="0 0 1"/><limit lower="-1" upper="1" velocity="1" effort="10"/></joint>
-  <joint name="a2" type="revolute"><parent link="l1"/><child link="l2"/><origin xyz="0.3 0 0"/><axis xyz="0 1 0"/><limit lower="-1" upper="1" velocity="1" effort="10"/></joint>
-  <joint name="flange" type="fixed"><parent link="l2"/><child link="tool"/></joint>
+  <joint name="a1" type="revolute"><parent link="base"/><child link="l1"/><axis xyz="0 0 1"/>${LIMIT}</joint>
+  <joint name="a2" type="revolute"><parent link="l1"/><child link="l2"/><origin xyz="0 0 0.3"/><axis xyz="0 1 0"/>${LIMIT}</joint>
+  <joint name="a3" type="revolute"><parent link="l2"/><child link="l3"/><origin xyz="0.3 0 0"/><axis xyz="0 1 0"/>${LIMIT}</joint>
+  <joint name="a4" type="revolute"><parent link="l3"/><child link="l4"/><origin xyz="0.3 0 0"/><axis xyz="0 1 0"/>${LIMIT}</joint>
+  <joint name="flange" type="fixed"><parent link="l4"/><child link="tool"/></joint>
 </robot>`;
+const DRIVEN = ["a1", "a2", "a3", "a4"];
 
-/** A board folder in tmp: the loopback board with a URDF in a sub-folder and two joints mapped into it. */
+/** A board folder in tmp: the loopback board cut to four joints, each mapped into a URDF in a sub-folder. */
 function boardDir(edit: (b: Board) => void = () => {}, urdf = ARM): { dir: string; file: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "wc-board-"));
   const b = JSON.parse(readFileSync(join(paths.boards, "loopback", "board.json"), "utf8")) as Board & { $schema?: string };
   delete b.$schema;
   b.name = "urdf-test";
   b.urdf = "robot/arm.urdf";
-  b.joints[0]!.urdf_joint = "a1";
-  b.joints[1]!.urdf_joint = "a2";
+  b.joints = b.joints.slice(0, 4);
+  b.joints.forEach((j, i) => (j.urdf_joint = DRIVEN[i]));
+  b.drivers = { ...b.drivers, inertia_kg_m2: [0.05, 0.05, 0.04, 0.04] };
   edit(b);
   mkdirSync(join(dir, "robot"));
   writeFileSync(join(dir, "robot", "arm.urdf"), urdf);
@@ -59,7 +65,7 @@ test("board: the URDF is loaded relative to the board folder", () => {
     assert.ok(lb.robot);
     assert.equal(lb.robot.name, "arm");
     assert.equal(lb.robot.source, join(t.dir, "robot", "arm.urdf"));
-    assert.deepEqual(lb.robot.joints.map((j) => j.name), ["a1", "a2", "flange"]);
+    assert.deepEqual(lb.robot.joints.map((j) => j.name), [...DRIVEN, "flange"]);
   } finally {
     t.cleanup();
   }
@@ -99,54 +105,53 @@ for (const [name, edit, field, reason] of BAD_MAPPINGS) {
   });
 }
 
-// Two board joints on a 2-joint URDF: the board mapping every joint (the loopback board's seven
-// cut down to two) is what the dynamics model needs.
-function twoJointBoard(b: Board): void {
-  b.joints = b.joints.slice(0, 2);
-  b.drivers = { ...b.drivers, inertia_kg_m2: [0.05, 0.05] };
-  b.gravity_compensation = true;
-}
-
 test("board: the config frame carries the URDF's model and the core's G matches the reference", async () => {
-  const t = boardDir(twoJointBoard);
+  const t = boardDir((b) => (b.gravity_compensation = true));
   try {
     const lb = loadBoard(t.dir);
     const frame = boardConfig(lb);
     assert.equal(schemaErrors(frame), null);
-    assert.deepEqual(frame.model!.parent, [-1, 0]);
+    assert.deepEqual(frame.model!.parent, [-1, 0, 1, 2]);
     assert.equal(frame.grav, true);
     const core = await coreFor(frame);
-    const q = [0.4, -0.9];
-    core.push(encodeFrame({ v: 1, k: "sensor", seq: 1, t_us: 1000, q, qd: [0, 0] }));
+    const q = [0.4, -0.9, 0.5, 1.2];
+    core.push(encodeFrame({ v: 1, k: "sensor", seq: 1, t_us: 1000, q, qd: [0, 0, 0, 0] }));
     core.tick(1000);
-    const want = gravityTorques(lb.robot!, ["a1", "a2"], q);
-    // a1 turns about the vertical: gravity does no work on it.
+    const want = gravityTorques(lb.robot!, DRIVEN, q);
+    // a1 turns about the vertical: gravity does no work on it; the pitch joints carry weight.
     assert.ok(Math.abs(want[0]!) < 1e-12);
-    assert.ok(Math.abs(want[1]!) > 1, "a2 carries l2's weight");
+    for (const j of [1, 2, 3]) assert.ok(Math.abs(want[j]!) > 0.5, `joint ${j} carries weight: ${want[j]}`);
     core.dynamics().gravity_nm.forEach((g, i) => assert.ok(Math.abs(g - want[i]!) < 1e-9, `joint ${i}: ${g} vs ${want[i]}`));
   } finally {
     t.cleanup();
   }
 });
 
-test("board: the dynamics model needs every board joint mapped, parents first", () => {
-  const missing = boardDir();
-  try {
-    const lb = loadBoard(missing.dir);
-    assert.throws(() => dynamicsModel(lb), (e: unknown) => e instanceof BoardError && e.field === "joints.2.urdf_joint" && /required when the board names a URDF/.test(e.reason));
-  } finally {
-    missing.cleanup();
-  }
-  const swapped = boardDir((b) => {
-    twoJointBoard(b);
-    b.joints[0]!.urdf_joint = "a2";
-    b.joints[1]!.urdf_joint = "a1";
+const BAD_MODELS: [string, (b: Board) => void, string, RegExp][] = [
+  ["a joint without urdf_joint", (b) => delete b.joints[2]!.urdf_joint, "joints.2.urdf_joint", /required when the board names a URDF/],
+  ["a child listed before its parent", (b) => { b.joints[0]!.urdf_joint = "a2"; b.joints[1]!.urdf_joint = "a1"; }, "joints.0.urdf_joint", /list parents first/],
+];
+for (const [name, edit, field, reason] of BAD_MODELS) {
+  test(`board: a URDF board is refused at load for ${name}`, () => {
+    const t = boardDir(edit);
+    try {
+      expectBoardError(t.dir, t.file, field, reason);
+    } finally {
+      t.cleanup();
+    }
   });
+}
+
+test("board: undriven movable URDF joints are locked at zero and listed", () => {
+  const t = boardDir((b) => { b.joints = b.joints.slice(0, 3); b.drivers = { ...b.drivers, inertia_kg_m2: [0.05, 0.05, 0.04] }; });
   try {
-    const lb = loadBoard(swapped.dir);
-    assert.throws(() => dynamicsModel(lb), (e: unknown) => e instanceof BoardError && e.field === "joints.0.urdf_joint" && /list parents first/.test(e.reason));
+    const dm = dynamicsModel(loadBoard(t.dir))!;
+    assert.equal(dm.bodies, 3);
+    assert.deepEqual(dm.locked, ["a4"]);
+    // l4 rides on body 2: its mass is merged there.
+    assert.equal(dm.mass_kg[2], 2);
   } finally {
-    swapped.cleanup();
+    t.cleanup();
   }
   assert.equal(dynamicsModel(loadBoard("loopback")), null);
 });

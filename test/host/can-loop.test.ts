@@ -85,6 +85,17 @@ test("loopback-can closes the loop through SLCAN bytes over a pty and tracks as 
   assert.deepEqual(sim.motor_mode_at_exit, [false, false, false, false, false, false, false], "close() exits motor mode on every actuator");
 });
 
+test("sim-arm-can runs sim-arm's task through SLCAN on the rapier plant and tracks as sim-arm does", opts, async () => {
+  const { s, sim } = await runOverBus(1.0, [], { board: "sim-arm-can" });
+  const ref = await runSession({ board: loadBoard("sim-arm"), duration_s: 1.0 });
+  assert.equal(s.state, "running", JSON.stringify(s.faults));
+  assert.equal(s.driver.reply_missing, 0);
+  // Measured over 6 s: 2.221 mrad (sim-arm-can) against 2.218 mrad (sim-arm).
+  assert.ok(s.tracking_rms_rad > 0 && s.tracking_rms_rad < 1.2 * ref.tracking_rms_rad + 1e-4, `CAN ${s.tracking_rms_rad} vs sim ${ref.tracking_rms_rad}`);
+  assert.equal((sim.plant as { cup_on_table: boolean }).cup_on_table, true);
+  assert.deepEqual(sim.motor_mode_at_exit, [false, false, false, false, false, false, false]);
+});
+
 test("a lockstep run over the bus is exactly reproducible (same state hash with a fresh simbus)", opts, async () => {
   const a = await runOverBus(0.3);
   const b = await runOverBus(0.3);
@@ -132,6 +143,20 @@ test("bus-off is reported and recovered by reopening the channel (board policy r
   // whether the core saw stale joints depends on the wall clock: not asserted here.
 });
 
+test("bus-off with recovery \"none\": reported, never reopened, the joints go stale and the core stops", opts, async () => {
+  const b = JSON.parse(readFileSync(join(paths.boards, "loopback-can/board.json"), "utf8"));
+  b.drivers.bus_off = { recovery: "none" };
+  delete b.$schema;
+  const dir = mkdtempSync(join(tmpdir(), "wc-busoff-board-"));
+  writeFileSync(join(dir, "board.json"), JSON.stringify(b));
+  const { s } = await runOverBus(0.4, ["bus-off:200"], { board: dir });
+  assert.equal(s.driver.bus_off, 1);
+  assert.equal(s.driver.bus_recoveries, 0);
+  assert.equal(s.driver.bus_off_now, 1);
+  assert.equal(s.driver.stale_marks, 7);
+  assert.ok(s.faults.driver_status! >= 1, JSON.stringify(s.faults));
+});
+
 test("SIGTERM during a run: the loop stops, every actuator gets zero torque and leaves motor mode", opts, async () => {
   const sim = await startSimbus();
   try {
@@ -147,7 +172,7 @@ test("SIGTERM during a run: the loop stops, every actuator gets zero torque and 
     const exited = new Promise<number>((r) => run.once("exit", (c) => r(c ?? -1)));
     run.kill("SIGTERM");
     const code = await exited;
-    assert.ok(Date.now() - t0 < 5000, "stops promptly");
+    assert.ok(Date.now() - t0 < 20_000, "stops long before its 60 s (generous: loaded CI machines)");
     const s = JSON.parse(out.trim().split("\n").pop()!) as SessionSummary & { ok: boolean };
     assert.match(s.stopped!, /signal 15/);
     assert.equal(code, 1, "a run cut short is not a success");

@@ -30,5 +30,5 @@ test("a frame sent on one SocketCAN channel arrives on another on the same inter
 });
 
 test("the socketcan package loads (its native addon built in npm ci)", () => {
-  assert.equal(typeof loadSocketCan().createRawChannel, "function");
+  assert.equal(typeof loadSocketCan().createRawChannelWithOptions, "function");
 });

@@ -1,7 +1,7 @@
 // End to end through the `worldcore` command, per board: image keygen -> build -> verify ->
 // inspect -> flash -> boot, the exit codes of each failure, and real SIGKILLs of `boot` on a good
-// board. Boards: WORLDCORE_IMAGE_BOARDS (comma-separated), default every one of loopback and
-// sim-arm that this checkout has.
+// board. Boards: WORLDCORE_IMAGE_BOARDS (comma-separated; `make image-e2e BOARD=B`), default the
+// default board sim-arm (loopback where sim-arm is absent; the in-process tests use loopback).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -24,14 +24,16 @@ function wc(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
 }
 
-const boards = (process.env.WORLDCORE_IMAGE_BOARDS?.split(",") ?? ["loopback", "sim-arm"].filter((b) => listBoards().includes(b))).map((b) => b.trim());
+const boards = (process.env.WORLDCORE_IMAGE_BOARDS?.split(",") ?? [listBoards().includes("sim-arm") ? "sim-arm" : "loopback"]).map((b) => b.trim());
 
 for (const board of boards) {
   test(`${board}: image build -> verify -> inspect -> flash -> boot, end to end on a temporary root`, async () => {
     const d = tempDir(`e2e-${board}`);
     const root = tempDir(`e2e-root-${board}`);
     const pub = join(d, "k.pub");
-    assert.equal(wc("image", "keygen", "--out", join(d, "k"), "--json").code, 0);
+    const kg = wc("image", "keygen", "--out", join(d, "k"), "--json");
+    assert.equal(kg.code, 0, kg.stderr);
+    assert.match(String(kg.json.key_id), /^[0-9a-f]{16}$/);
     const img = join(d, `${board}.wci`);
     const b = wc("image", "build", "--board", board, "--key", join(d, "k.key"), "--out", img, "--image-version", "2.0.0", "--json");
     assert.equal(b.code, 0, b.stderr);
@@ -57,10 +59,9 @@ for (const board of boards) {
   });
 }
 
-test("each failure has its own message and exit code: tampered 1, wrong key 1, unknown version 2, other board 2", async () => {
+test("each failure has its own message and exit code: tampered 1, unknown version 2, other board 2", async () => {
   const d = tempDir("e2e-fail");
   const k = makeKeys(d, "k");
-  makeKeys(d, "x");
   const img = join(d, "l.wci");
   await buildTo(img, "loopback", k, "1.0.0");
   const bytes = readFileSync(img);
@@ -72,9 +73,6 @@ test("each failure has its own message and exit code: tampered 1, wrong key 1, u
   assert.equal(r.code, 1);
   assert.match(r.stderr, /tampered\.wci: part \d+ "[^"]+" \(bytes \d+\.\.\d+\): SHA-256 does not match the manifest/);
   assert.equal(r.json.code, "IMAGE_PART_HASH");
-  r = wc("image", "verify", img, "--pubkey", join(d, "x.pub"), "--json");
-  assert.equal(r.code, 1);
-  assert.equal(r.json.code, "IMAGE_WRONG_KEY");
   const v9 = Buffer.from(bytes);
   v9.writeUInt32LE(9, 8);
   writeFileSync(join(d, "v9.wci"), v9);
@@ -86,10 +84,7 @@ test("each failure has its own message and exit code: tampered 1, wrong key 1, u
   assert.equal(r.code, 2);
   assert.equal(r.json.code, "IMAGE_OTHER_BOARD");
   assert.match(r.stderr, /built for board "loopback", the target is board "sim-arm-2" \(--force-board/);
-  // Nothing valid at all: exit 1 and safe torque off.
-  r = wc("boot", "--root", root, "--pubkey", join(d, "k.pub"), "--duration", "0.1", "--json");
-  assert.equal(r.code, 1);
-  assert.equal(r.json.slot, null);
+  // Wrong key and nothing-valid-to-boot are checked in process (image-format, image-boot tests).
 });
 
 test("SIGKILLs of `boot` at random moments on a good board leave it on its good slot", async () => {
@@ -106,7 +101,7 @@ test("SIGKILLs of `boot` at random moments on a good board leave it on its good 
   const before = readBootState(root)!;
   assert.equal(before.primary, "b");
   const rand = mulberry32(3);
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 4; i++) {
     // Realtime, long: killed while starting, verifying or running.
     const child = spawn(process.execPath, [bin, "boot", "--root", root, "--pubkey", k.publicFile, "--duration", "30"], { stdio: "ignore" });
     await new Promise((res) => setTimeout(res, 80 + rand() * 700));

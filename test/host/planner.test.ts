@@ -211,6 +211,7 @@ test("soak: ten simulated seconds with the default board model and planner, twic
   const a = await run("v8");
   const b = await run("v8");
   const c = await run("wasmtime");
+  for (const s of [a, b, c]) assert.equal(s.trapped, null, `${s.engine}: ${JSON.stringify(s.trapped)}`);
   assert.deepEqual(b.hashes, a.hashes);
   assert.deepEqual(c.hashes, a.hashes);
   assert.ok(a.counters.plan_frames > 490);

@@ -6,24 +6,26 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { McapWriter, TempBuffer } from "@mcap/core";
-import { encodeFrame, type Frame } from "../../host/frames/codec.js";
+import { paths } from "../../host/paths.js";
+import { loadModelDir } from "../../host/model/load.js";
+import { encodeFrame, type Frame, type PerceptFrame } from "../../host/frames/codec.js";
 import { STATES } from "../../host/engine/codes.js";
 import { DatasetError } from "../../host/train/dataset.js";
 import { DEFAULT_SPEC, episodeFromFrames, observationNames, type LoggedFrame } from "../../host/train/frames.js";
-import type { PerceptFrame } from "../../host/frames/codec.js";
 import { episodesFromLogs, readLogFrames, specFromManifest } from "../../host/train/logs.js";
 import { DEFAULT_TRAIN, train } from "../../host/train/trainer.js";
 
 const RUN = STATES.indexOf("running"), DAMP = STATES.indexOf("damping");
 const J = 2, STEP = 20000;
-const spec = { ...DEFAULT_SPEC, step_us: STEP, joints: ["j1", "j2"], objects: ["obj1"], min_steps: 2 };
+const spec = { ...DEFAULT_SPEC, step_us: STEP, joints: ["j1", "j2"], objects: [1], min_steps: 2 };
 
 /**
  * A 1 kHz log of `ms` milliseconds: q_j(t) = (j+1) t_s (so resampling is checkable exactly),
- * the core's command q = q(t) + 0.1, a cup that falls (z drops 0.2 m) at `fallMs`, contact until `touchMs`.
+ * the core's command q = q(t) + 0.1, a cup (percept id 1) that falls (z drops 0.2 m) at `fallMs`.
  */
-function fakeLog(ms: number, opts: { fallMs?: number; touchMs?: number; dampFrom?: number; dampTo?: number; withCmd?: boolean } = {}): LoggedFrame[] {
+function fakeLog(ms: number, opts: { fallMs?: number; dampFrom?: number; dampTo?: number; withCmd?: boolean } = {}): LoggedFrame[] {
   const out: LoggedFrame[] = [];
   for (let i = 0; i <= ms; i++) {
     const t = 1_000_000 + i * 1000, ts = t / 1e6;
@@ -35,7 +37,7 @@ function fakeLog(ms: number, opts: { fallMs?: number; touchMs?: number; dampFrom
     }
     if (i % 10 === 0) {
       const fallen = opts.fallMs !== undefined && i >= opts.fallMs;
-      const p: PerceptFrame = { v: 1, k: "percept", seq: i + 1, t_us: t, obj: [{ id: 1, p: [0.5, 0, fallen ? 0.55 : 0.75], quat: [1, 0, 0, 0] }] };
+      const p: PerceptFrame = { v: 1, k: "percept", seq: i, t_us: t, obj: [{ id: 1, p: [0.5, 0, fallen ? 0.55 : 0.75], quat: [1, 0, 0, 0] }] };
       msg(p, "inbox");
     }
   }
@@ -61,13 +63,16 @@ test("resampled to the model step: observations interpolate sensors, actions are
   assert.ok(ep!.events.every((v) => v === 0));
 });
 
-test("labels: object_falls on the step its z drops below rest - fall_drop_m; no contact_lost from percept frames (they carry no contact)", () => {
-  const [ep] = episodeFromFrames("log", fakeLog(200, { fallMs: 90, touchMs: 50 }), spec);
+test("labels: object_falls on the step its z drops below rest - fall_drop_m; contact_lost 0 (no frame reports contact)", () => {
+  const [ep] = episodeFromFrames("log", fakeLog(200, { fallMs: 90 }), spec);
   // Fall seen by the percept at 90 ms: the step 80 -> 100 ms (k = 4).
   const falls = [...Array(ep!.steps).keys()].filter((k) => ep!.events[2 * k] === 1);
-  const lost = [...Array(ep!.steps).keys()].filter((k) => ep!.events[2 * k + 1] === 1);
   assert.deepEqual(falls, [4]);
-  assert.deepEqual(lost, []);
+  assert.ok([...Array(ep!.steps).keys()].every((k) => ep!.events[2 * k + 1] === 0));
+  // A percept pose that is not [x, y, z] is refused by frame and object.
+  const bad = fakeLog(100);
+  (bad.find((m) => m.frame.k === "percept" && m.frame.seq === 20)!.frame as PerceptFrame).obj[0]!.p = [0.5, 0];
+  assert.throws(() => episodeFromFrames("b.mcap", bad, spec), /b\.mcap: percept frame seq 20 object 1: p must be 3 finite numbers/);
 });
 
 test("a spell outside running (damping) cuts the episode into segments; plans stand in when no command was logged", () => {
@@ -89,7 +94,10 @@ test("bad logs: errors name the episode, the place and the reason", () => {
   assert.throws(() => episodeFromFrames("a.mcap", fakeLog(100).filter((m) => m.frame.k !== "sensor"), spec), (e: unknown) => e instanceof DatasetError && /a\.mcap: sensor frames: 0 found/.test(e.message));
   assert.throws(() => episodeFromFrames("a.mcap", fakeLog(100, { withCmd: false }), spec), /command and plan frames: none found/);
   assert.throws(() => episodeFromFrames("a.mcap", fakeLog(100), { ...spec, joints: ["j1"] }), /sensor frame seq 0.*2 q/);
-  assert.throws(() => episodeFromFrames("a.mcap", fakeLog(100), { ...spec, objects: ["plate"] }), /object "plate": never appears/);
+  assert.throws(() => episodeFromFrames("a.mcap", fakeLog(100), { ...spec, objects: [7] }), /a\.mcap: object 7: never appears in a percept frame/);
+  const nan = fakeLog(100);
+  (nan.find((m) => m.frame.k === "sensor" && m.frame.seq === 7)!.frame as { qd: number[] }).qd[1] = NaN;
+  assert.throws(() => episodeFromFrames("a.mcap", nan, spec), /a\.mcap: sensor frame seq 7: qd\[1\] is not a finite number/);
 });
 
 async function writeMcap(frames: LoggedFrame[]): Promise<Uint8Array> {
@@ -121,7 +129,7 @@ test("MCAP logs: a folder of files becomes episodes with the files' hashes; corr
     assert.deepEqual(set.episodes.map((e) => e.steps), [10, 6]);
     assert.equal(set.dataSha256.length, 2);
     assert.equal(set.board, "test-board");
-    assert.deepEqual(set.obsNames, ["j1.q_rad", "j2.q_rad", "j1.qd_rad_s", "j2.qd_rad_s", "obj1.x_m", "obj1.y_m", "obj1.z_m"]);
+    assert.deepEqual(set.obsNames, ["j1.q_rad", "j2.q_rad", "j1.qd_rad_s", "j2.qd_rad_s", "object1.x_m", "object1.y_m", "object1.z_m"]);
     assert.equal(set.episodes[0]!.events[8], 1);
 
     // Logs -> a model: the manifest records the files' hashes, and its layout rebuilds the spec (--init).
@@ -130,6 +138,15 @@ test("MCAP logs: a folder of files becomes episodes with the files' hashes; corr
     assert.equal(r.model.manifest.board, "test-board");
     const again = specFromManifest(r.model.manifest);
     assert.deepEqual([again.joints, again.objects, again.step_us], [spec.joints, spec.objects, STEP]);
+
+    // The same through the command: joint names from the logs (no config frame here: joint1..n), objects from their percepts.
+    const cli = spawnSync(process.execPath, [join(paths.root, "bin/worldcore.js"), "train", "--logs", dir, "--out", join(dir, "model"), "--steps", "5", "--hidden", "16", "--latent", "8", "--batch", "8", "--json"], { encoding: "utf8", timeout: 120_000 });
+    assert.equal(cli.status, 0, cli.stderr);
+    const j = JSON.parse(cli.stdout.trim().split("\n").at(-1)!);
+    assert.deepEqual(j.data_sha256, set.dataSha256);
+    const fromCli = loadModelDir(join(dir, "model")).manifest;
+    assert.deepEqual(fromCli.action.names, ["joint1", "joint2"]);
+    assert.deepEqual(fromCli.observation.names.slice(4), ["object1.x_m", "object1.y_m", "object1.z_m"]);
 
     writeFileSync(join(dir, "ep3.mcap"), a.subarray(0, a.length - 40));
     assert.throws(() => episodesFromLogs(dir, spec), (e: unknown) => e instanceof DatasetError && e.file.endsWith("ep3.mcap"));

@@ -1,12 +1,14 @@
 // The trainer end to end on the synthetic plant with a tiny model: validation loss (on the core's
 // forward pass) falls well below its start, a seed reproduces the weights bit for bit, the model
-// written round-trips through the host's loader, and --init continues from it.
+// written round-trips through the host's loader and plans in the core, and --init continues from it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadModelDir } from "../../host/model/load.js";
+import { DEFAULT_PLANNER, WmCore } from "../../host/model/core-wm.js";
+import { decodeFrame, type PlanFrame } from "../../host/frames/codec.js";
 import { computeStats, splitEpisodes, windows, makeBatch } from "../../host/train/dataset.js";
 import { syntheticEpisodes } from "../../host/train/synthetic.js";
 import { DEFAULT_TRAIN, train, writeModel, type TrainOptions } from "../../host/train/trainer.js";
@@ -46,20 +48,33 @@ test("training a tiny model: validation loss on the core falls well below its in
   const set = syntheticEpisodes(16, { steps: 60 });
   const dir = mkdtempSync(join(tmpdir(), "wc-train-"));
   try {
-    const r = await train(set, { ...TINY, steps: 250, outDir: dir, checkpointEvery: 100 });
+    const r = await train(set, { ...TINY, steps: 200, outDir: dir, checkpointEvery: 80 });
     const rep = r.report;
     assert.ok(rep.val_ratio < 0.3, `validation loss ${rep.initial_val.total} -> ${rep.final_val.total} (ratio ${rep.val_ratio})`);
     assert.ok(rep.final_val.kstep_rmse[1]! < rep.initial_val.kstep_rmse[1]!, "1-step prediction error did not fall");
     assert.equal(rep.curve[0]!.step, 0);
-    assert.equal(rep.curve.at(-1)!.step, 250);
+    assert.equal(rep.curve.at(-1)!.step, 200);
     // Checkpoints: the last two kept, each a loadable model.
-    assert.deepEqual(readdirSync(join(dir, "checkpoints")), ["step-0000100", "step-0000200"]);
-    loadModelDir(join(dir, "checkpoints", "step-0000200"));
+    assert.deepEqual(readdirSync(join(dir, "checkpoints")), ["step-0000080", "step-0000160"]);
+    loadModelDir(join(dir, "checkpoints", "step-0000160"));
     writeModel(join(dir, "model"), r.model, r.bytes);
     const back = loadModelDir(join(dir, "model"));
     assert.equal(back.manifest.training.seed, 1);
     assert.deepEqual(back.manifest.training.data_sha256, set.dataSha256);
     for (const [name, t] of r.model.tensors) assert.deepEqual(back.tensors.get(name), t, name);
+
+    // The trained model drives the core's planner: a plan frame of joint targets within the
+    // action bounds the training data covered (q = a std + mean).
+    const core = await WmCore.create();
+    core.install(back, 64);
+    core.configurePlanner({ ...DEFAULT_PLANNER, samples: 64, elites: 8 });
+    const ep = set.episodes[0]!, O = set.obsNames.length;
+    const plan = decodeFrame(core.plan(Float32Array.from(ep.obs.subarray(0, O)), 1000, 1)) as PlanFrame;
+    assert.equal(plan.k, "plan");
+    const { mean, std, low, high } = back.manifest.action;
+    for (const knot of plan.q) knot.forEach((q, j) => {
+      assert.ok(q >= low[j]! * std[j]! + mean[j]! - 1e-4 && q <= high[j]! * std[j]! + mean[j]! + 1e-4, `joint ${j} target ${q} outside the trained range`);
+    });
 
     // --init: continue on the same data; starts where the first run ended (its stats and weights).
     const r2 = await train(set, { ...TINY, steps: 20, init: back, seed: 2 });

@@ -82,9 +82,12 @@ export async function createCanDrivers(lb: LoadedBoard, opts: DriverOptions): Pr
     poll(t_us, sink: FrameSink) {
       // Wait (wall clock, bounded) for the replies to the last round; in realtime they have
       // usually arrived during the previous period already.
+      // Lockstep counts the wait from now (whatever ran since the command does not use it up);
+      // realtime from the command, so the period stays bounded.
+      const from = lockstep ? process.hrtime.bigint() : sentAt;
       for (;;) {
         if (allAnswered()) break;
-        const left_ns = waitBudget_ns - (process.hrtime.bigint() - sentAt);
+        const left_ns = waitBudget_ns - (process.hrtime.bigint() - from);
         if (left_ns <= 0n) break;
         const epoch = Atomics.load(v.ctl, CTL_REPLY_EPOCH);
         if (allAnswered()) break;

@@ -9,7 +9,7 @@
 // torques each actuator's MIT law gives, and every actuator replies with its new state. (A real
 // actuator answers each command at once; answering after the step makes a lockstep run over
 // the bus see the same sequence as the loopback driver set: command, step, measure.)
-import { SerialPort } from "serialport";
+import type { SerialPort } from "serialport";
 import type { LoadedBoard } from "../../board/load.js";
 import { Rng } from "../rng.js";
 import { createPlant, type Plant } from "../plant.js";
@@ -97,6 +97,9 @@ export class SimBus {
 
   async start(): Promise<void> {
     this.plant = await createPlant(this.opts.plant ?? this.spec.plant ?? "loopback", this.lb, { seed: this.opts.seed ?? 1 });
+    // serialport is a native module: loaded here, not at import, so a host bundle without it
+    // (a firmware image on a v8 board) still starts.
+    const { SerialPort } = await import("serialport");
     const port = new SerialPort({ path: this.opts.port, baudRate: this.spec.buses[this.bus]!.baud ?? 921600, autoOpen: false });
     await new Promise<void>((res, rej) => port.open((e) => (e ? rej(new Error(`simbus: cannot open ${this.opts.port}: ${e.message}`)) : res())));
     this.port = port;
@@ -128,8 +131,9 @@ export class SimBus {
   }
 
   /** Joint state of the plant (for tests and reports). */
-  world(): { q_rad: number[]; motor_mode: boolean[] } {
-    return { q_rad: Array.from(this.plant.q_rad), motor_mode: [...this.actuators.values()].map((a) => a.mode) };
+  world(): { q_rad: number[]; motor_mode: boolean[]; plant?: Record<string, unknown> } {
+    const plant = this.plant.world?.();
+    return { q_rad: Array.from(this.plant.q_rad), motor_mode: [...this.actuators.values()].map((a) => a.mode), ...(plant ? { plant } : {}) };
   }
 
   private write(s: string): void {

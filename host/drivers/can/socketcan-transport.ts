@@ -12,9 +12,13 @@ interface RawChannel {
   start(): void;
   stop(): void;
 }
-interface SocketCanModule { createRawChannel(iface: string, timestamps?: boolean): RawChannel }
+interface SocketCanModule {
+  createRawChannelWithOptions(iface: string, opts: { timestamps?: boolean; non_block_send?: boolean }): RawChannel;
+}
 
-// CAN_ERR_FLAG frames carry the error class in the id (linux/can/error.h).
+// CAN_ERR_FLAG frames carry the error class in the id (linux/can/error.h). They arrive only
+// where the socket's error filter lets them through; otherwise bus-off shows as refused sends
+// (tx_errors) and joints going stale, and the kernel's restart-ms brings the controller back.
 const CAN_ERR_BUSOFF = 0x40;
 
 export function loadSocketCan(): SocketCanModule {
@@ -37,7 +41,9 @@ export class SocketCanTransport implements CanTransport {
     const mod = loadSocketCan();
     let ch: RawChannel;
     try {
-      ch = mod.createRawChannel(this.iface, true);
+      // Non-blocking send: a full transmit queue (a bus-off controller) must not stall the I/O
+      // thread; the refusal comes back as a negative return and is counted.
+      ch = mod.createRawChannelWithOptions(this.iface, { timestamps: true, non_block_send: true });
     } catch (e) {
       throw new Error(`bus ${this.name}: cannot open SocketCAN interface ${this.iface}: ${(e as Error).message}`);
     }

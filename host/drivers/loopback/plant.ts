@@ -26,12 +26,16 @@ export function createLoopbackPlant(lb: LoadedBoard): Plant {
   return {
     name: "loopback", q_rad, qd_rad_s, tau_nm,
     step(dt_us, tau) {
-      const dt = dt_us * 1e-6;
-      for (let j = 0; j < n; j++) {
-        tau_nm[j] = tau[j] ?? 0;
-        const qdd = (tau_nm[j]! - friction * qd_rad_s[j]!) / inertia[j]!;
-        qd_rad_s[j] = qd_rad_s[j]! + qdd * dt;
-        q_rad[j] = q_rad[j]! + qd_rad_s[j]! * dt;
+      // At most 1 ms per Euler step: a realtime session passes the wall time that passed.
+      const sub = Math.max(1, Math.ceil(dt_us / 1000));
+      const dt = (dt_us / sub) * 1e-6;
+      for (let j = 0; j < n; j++) tau_nm[j] = tau[j] ?? 0;
+      for (let s = 0; s < sub; s++) {
+        for (let j = 0; j < n; j++) {
+          const qdd = (tau_nm[j]! - friction * qd_rad_s[j]!) / inertia[j]!;
+          qd_rad_s[j] = qd_rad_s[j]! + qdd * dt;
+          q_rad[j] = q_rad[j]! + qd_rad_s[j]! * dt;
+        }
       }
     },
   };

@@ -43,6 +43,7 @@ export async function createSim(lb: LoadedBoard, opts: DriverOptions): Promise<D
     world,
     dt_s: period_us * 1e-6,
     solver_iterations: spec.solver_iterations,
+    armature_kg_m2: spec.armature_kg_m2,
   });
   const faults = (opts.faults ?? {}) as SimFaults;
   const rng = new Rng(opts.seed);
@@ -73,7 +74,9 @@ export async function createSim(lb: LoadedBoard, opts: DriverOptions): Promise<D
   return {
     name: "sim",
     step(dt_us) {
-      const k = Math.max(0, Math.round(dt_us / period_us));
+      // Whole physics periods; a realtime session that fell behind catches up, at most 100 steps
+      // (0.1 s) per call so that an overloaded host degrades instead of spiralling.
+      const k = Math.min(100, Math.max(0, Math.round(dt_us / period_us)));
       for (let s = 0; s < k; s++) {
         if (after(faults.estop_s)) powerCut = true; // the e-stop chain removes motor power
         for (let j = 0; j < n; j++) {
@@ -96,9 +99,7 @@ export async function createSim(lb: LoadedBoard, opts: DriverOptions): Promise<D
       }
     },
     poll(t_us, sink: FrameSink) {
-      // Stamped with the physics clock: the state it describes. (`clock_us || t_us` stamped the
-      // first frame with the tick time and the second with the same time, which logs then refuse.)
-      void t_us;
+      // Stamped with the simulation's own clock: the time of the state it measured.
       const now = clock_us;
       if (!after(faults.encoder_dropout_s)) {
         let m = sensors.measure(q, qd, tauOut, sim);

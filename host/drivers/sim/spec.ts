@@ -8,6 +8,7 @@ export interface SimDriverSpec {
   initial_q_rad: number[];
   base_pose?: { p_m: Vec3; rpy_rad?: Vec3 };
   solver_iterations?: number;
+  armature_kg_m2?: number[];
   joint_friction_nm_s?: number[];
   encoder?: { counts_per_rev?: number; noise_rad?: number; velocity_noise_rad_s?: number };
   torque_sensor?: { noise_nm?: number };

@@ -51,6 +51,8 @@ export interface WorldOptions {
   world: WorldSpec;
   dt_s: number;
   solver_iterations?: number;
+  /** Reflected rotor inertia per board joint (kg m^2), 0 when absent. */
+  armature_kg_m2?: number[];
 }
 
 export class SimWorld {
@@ -144,6 +146,22 @@ export class SimWorld {
       const axis = qrot(cp.r, j.axis);
       const data = RAPIER.JointData.revolute(
         { x: cp.p[0] - pp.x, y: cp.p[1] - pp.y, z: cp.p[2] - pp.z }, { x: 0, y: 0, z: 0 }, { x: axis[0], y: axis[1], z: axis[2] });
+      // Armature: a geared motor's rotor inertia, seen at the joint as gear ratio^2 times the rotor's.
+      // Modelled as inertia about the joint axis on the child link (massless carrier); exact for the
+      // joint's own diagonal term, approximate in its coupling to the joints above. Without it the
+      // light wrist links make the core's explicit damping (kd dt / I > 2) ring.
+      const arm = o.armature_kg_m2?.[i] ?? 0;
+      if (arm > 0) {
+        const { moments, frame } = principalAxes([
+          arm * axis[0] * axis[0], arm * axis[0] * axis[1], arm * axis[0] * axis[2],
+          arm * axis[1] * axis[0], arm * axis[1] * axis[1], arm * axis[1] * axis[2],
+          arm * axis[2] * axis[0], arm * axis[2] * axis[1], arm * axis[2] * axis[2]]);
+        this.world.createCollider(
+          RAPIER.ColliderDesc.ball(1e-3).setCollisionGroups(0).setSolverGroups(0).setMassProperties(
+            1e-6, { x: 0, y: 0, z: 0 }, { x: Math.max(moments[0], 1e-9), y: Math.max(moments[1], 1e-9), z: Math.max(moments[2], 1e-9) }, frame),
+          child,
+        );
+      }
       const mj = this.world.createMultibodyJoint(data, parent, child, true);
       mj.setContactsEnabled(false);
       this.joints.push({ name, parent, child, axis, q0_rad: o.initial_q_rad[i]! });
