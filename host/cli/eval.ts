@@ -7,6 +7,7 @@ import { loadBoard } from "../board/load.js";
 import { TASKS, type TaskName } from "../eval/episodes.js";
 import { evaluate, type PolicyReport } from "../eval/evaluate.js";
 import { POLICIES, type PolicyName } from "../eval/policies.js";
+import { predictionError, type PredictionReport } from "../eval/prediction.js";
 import { num, parse, type Command } from "./command.js";
 import { DEFAULT_BOARD } from "./run.js";
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError, makeOut } from "./output.js";
@@ -31,11 +32,11 @@ export function figures(p: PolicyReport) {
 export const evalCommand: Command = {
   name: "eval",
   summary: "score the world-model planner, its no-risk ablation, a scripted controller and random actions on a task in simulation",
-  usage: `worldcore eval [--board NAME] --task ${TASKS.join("|")} [--episodes N] [--seed S] [--unseen] [--model DIR] [--policies ${POLICIES.join(",")}] [--duration S] [--json]`,
+  usage: `worldcore eval [--board NAME] --task ${TASKS.join("|")} [--episodes N] [--seed S] [--unseen] [--model DIR [--logs HELD_OUT_DIR]] [--policies ${POLICIES.join(",")}] [--duration S] [--json]`,
   async run(argv) {
     const { values } = parse(argv, {
       board: { type: "string" }, task: { type: "string" }, episodes: { type: "string" }, seed: { type: "string" },
-      unseen: { type: "boolean" }, model: { type: "string" }, policies: { type: "string" }, duration: { type: "string" },
+      unseen: { type: "boolean" }, model: { type: "string" }, logs: { type: "string" }, policies: { type: "string" }, duration: { type: "string" },
     });
     const out = makeOut(values.json === true);
     if (!values.task) throw new UsageError(`--task is required (one of ${TASKS.join(", ")})`);
@@ -53,6 +54,8 @@ export const evalCommand: Command = {
       model = resolve(values.model);
       if (!existsSync(model)) throw new UsageError(`--model: folder ${values.model} does not exist`);
     }
+    if (values.logs !== undefined && !model) throw new UsageError("--logs (held-out logs for the k-step prediction error) needs --model DIR");
+    if (values.logs !== undefined && !existsSync(values.logs)) throw new UsageError(`--logs: folder ${values.logs} does not exist`);
     out.log(`worldcore eval: ${task} on ${lb.board.name}, ${episodes} episodes, seed ${seed}, ${values.unseen ? "unseen" : "seen"} ranges`);
     const r = await evaluate({
       board: lb, task, episodes, seed, unseen: values.unseen === true, policies: policies as PolicyName[],
@@ -60,6 +63,11 @@ export const evalCommand: Command = {
       onEpisode: (p, e) => out.progress(`${p} episode ${e.index + 1}/${episodes}: ${e.success ? `success at ${e.time_to_success_s} s` : "no success"}${e.cup_fell ? ", cup fell" : ""}`),
     });
     out.log(`model: ${r.model ?? "none"}`);
+    let prediction: PredictionReport | undefined;
+    if (values.logs !== undefined) {
+      prediction = await predictionError(model!, resolve(values.logs));
+      out.log(`k-step prediction error on ${prediction.episodes} held-out episodes (${prediction.windows} windows), RMS in normalised units, k = 0..${prediction.horizon}: ${prediction.kstep_rmse.map((v) => v.toFixed(3)).join(" ")}`);
+    }
     out.log(`${"policy".padEnd(10)} ${"success".padStart(8)} ${"t_success".padStart(10)} ${"cup_fall".padStart(9)} ${"faults".padStart(7)} ${"best_err".padStart(9)}  wall`);
     for (const p of r.policies) {
       if (p.skipped) { out.log(`${p.policy.padEnd(10)} skipped: ${p.skipped}`); continue; }
@@ -75,6 +83,7 @@ export const evalCommand: Command = {
       ...(planner && !planner.skipped ? { success_rate: planner.success_rate, fall_rate: planner.fall_rate, planner: figures(planner) } : { success_rate: null, fall_rate: null, ...(planner ? { planner: figures(planner) } : {}) }),
       baselines: { ...(fig("scripted") ? { scripted: fig("scripted") } : {}), ...(fig("random") ? { random: fig("random") } : {}) },
       ...(fig("ablation") ? { ablation: fig("ablation") } : {}),
+      ...(prediction ? { prediction } : {}),
       draws: r.draws.map((d) => ({ index: d.index, seed: d.seed, target_m: d.target_m.map((v) => +v.toFixed(4)), cups: d.cups.map((c) => ({ id: c.id, p_m: c.p_m.map((v) => +v.toFixed(4)), mass_kg: +c.mass_kg.toFixed(4), friction: +(c.friction ?? 0).toFixed(4) })) })),
       results: Object.fromEntries(r.policies.map((p) => [p.policy, p.results])),
     }, ok ? EXIT_OK : EXIT_CHECK_FAILED);

@@ -105,15 +105,23 @@ test("eval with a bad task name exits 2 and names the task", () => {
   assert.equal(r.json?.ok, false);
 });
 
-test("collect writes one log per episode that train --logs reads back as episodes", async () => {
+test("collect writes one log per episode that train reads; eval --logs reports the model's k-step error on them", async () => {
   const dir = mkdtempSync(join(tmpdir(), "wc-collect-"));
   try {
-    const done = await collect({ board: lb, episodes: 1, seed: 4, out: dir, duration_s: 0.6 });
-    assert.equal(done.length, 1);
-    assert.deepEqual(readdirSync(dir), ["episode-0000.mcap"]);
-    const set = episodesFromLogs(dir, { board: "sim-arm", joints: lb.board.joints.map((j) => j.name) });
-    assert.equal(set.episodes.length, 1);
-    assert.equal(set.dataSha256.length, 1);
+    const logs = join(dir, "logs");
+    const done = await collect({ board: lb, episodes: 2, seed: 4, out: logs, duration_s: 0.6 });
+    assert.equal(done.length, 2);
+    assert.deepEqual(readdirSync(logs).sort(), ["episode-0000.mcap", "episode-0001.mcap"]);
+    const set = episodesFromLogs(logs, { board: "sim-arm", joints: lb.board.joints.map((j) => j.name) });
+    assert.equal(set.episodes.length, 2);
+    const t = worldcore("train", "--logs", logs, "--board", "sim-arm", "--out", join(dir, "m"), "--steps", "5", "--hidden", "16", "--latent", "8", "--json");
+    assert.equal(t.code, 0, t.stderr);
+    const r = worldcore("eval", "--task", "reach", "--episodes", "1", "--duration", "0.2", "--policies", "random", "--model", join(dir, "m"), "--logs", logs, "--json");
+    assert.equal(r.code, 0, r.stderr);
+    const p = (r.json as { prediction: { episodes: number; horizon: number; kstep_rmse: number[] } }).prediction;
+    assert.equal(p.episodes, 2);
+    assert.equal(p.kstep_rmse.length, p.horizon + 1);
+    assert.ok(p.kstep_rmse.every((v) => Number.isFinite(v) && v > 0));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
