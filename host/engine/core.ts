@@ -169,6 +169,20 @@ export class Core {
 
   stateHash(): bigint { return this.raw.exports.state_hash(); }
 
+  /** The latest perceived position (m) of object `id` into out[offset..+3]; false if never seen. No allocation. */
+  objectPosition(id: number, out: Float64Array, offset: number): boolean {
+    const base = this.raw.exports.percept_ptr();
+    const w = (i: number) => this.dv.getFloat64(base + 8 * i, true);
+    const count = w(PC.count);
+    for (let s = 0; s < count; s++) {
+      const o = PC.objs + s * PC.objWords;
+      if (w(o + PO.id) !== id) continue;
+      for (let k = 0; k < 3; k++) out[offset + k] = w(o + PO.p + k);
+      return true;
+    }
+    return false;
+  }
+
   /** What the core holds from perception: the last percept frame and each object's latest pose. */
   percepts(): PerceptState {
     const base = this.raw.exports.percept_ptr();

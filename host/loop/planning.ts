@@ -8,7 +8,7 @@ import type { Board } from "../board/load.js";
 import { Ring } from "../bridge/ring.js";
 import type { Core } from "../engine/core.js";
 import type { EngineName } from "../engine/types.js";
-import { fillObservation, observationLayout, type ObservationLayout } from "../model/observation.js";
+import { fillObservation, observationLayout, type ObjectSource, type ObservationLayout } from "../model/observation.js";
 import { Planner, type PlannerSetup, type PlannerStats } from "./planner.js";
 import { SNAP_OBS, SNAP_STATE, SNAP_T_US, Snapshot } from "./snapshot.js";
 
@@ -41,6 +41,12 @@ export class Planning {
   private readonly layout: ObservationLayout;
   private readonly words: Float64Array;
   private tampered = 0;
+  // Bound once per core so the per-tick observation costs no closure allocation.
+  private objectSource: { core: Core; read: ObjectSource } | null = null;
+  private objects(core: Core): ObjectSource {
+    if (this.objectSource?.core !== core) this.objectSource = { core, read: (id, out, at) => core.objectPosition(id, out, at) };
+    return this.objectSource.read;
+  }
 
   private constructor(
     private readonly opts: PlanningOptions,
@@ -92,7 +98,7 @@ export class Planning {
     const w = this.words;
     w[SNAP_T_US] = t_us;
     w[SNAP_STATE] = stateCode;
-    fillObservation(this.layout, core.q_rad, core.qd_rad_s, w.subarray(SNAP_OBS));
+    fillObservation(this.layout, core.q_rad, core.qd_rad_s, w.subarray(SNAP_OBS), this.objects(core));
     this.snapshot.write(w);
     if (!this.inline) return;
     const frame = this.inline.maybePlan(w);

@@ -3,42 +3,45 @@
 // `model check` and the planner (which refuses a model whose observation names differ), and by
 // the control worker, which fills the vector from the control core after a tick.
 //
-// | part     | entries              | names                    | units  | source                        |
-// |----------|----------------------|--------------------------|--------|-------------------------------|
-// | q        | one per board joint  | `q.<joint>`              | rad    | core joint state (estimate)   |
-// | qd       | one per board joint  | `qd.<joint>`             | rad/s  | core joint state (estimate)   |
-// | objects  | 7 per tracked object | `obj<i>.{x,y,z,qw,qx,qy,qz}` | m, unit quaternion | percept frame |
+// | part     | entries              | names                         | units | source                      |
+// |----------|----------------------|-------------------------------|-------|-----------------------------|
+// | q        | one per board joint  | `<joint>.q_rad`               | rad   | core joint state (estimate) |
+// | qd       | one per board joint  | `<joint>.qd_rad_s`            | rad/s | core joint state (estimate) |
+// | objects  | 3 per tracked object | `object<id>.{x_m,y_m,z_m}`    | m     | core percept region (latest pose of that id) |
 //
-// Boards without perception (no `objects` sensor) have only q and qd.
+// The trainer builds the same names from flight logs (host/train/frames.ts observationNames), so a
+// model trained on logs plans on the board as it was validated. Boards without perception have
+// only q and qd. Tracked objects: the board's `perception` sensor names them (`objects`: a list of
+// ids, or "cups" for the ids of the simulated world's cups).
 import type { Board } from "../board/load.js";
 
-/** Pose entries per object: position x, y, z (m) and orientation quaternion w, x, y, z. */
-export const OBJECT_POSE = ["x", "y", "z", "qw", "qx", "qy", "qz"] as const;
+/** Position entries per object (m); orientation is not observed (a cup's tilt shows in z). */
+export const OBJECT_POSITION = ["x_m", "y_m", "z_m"] as const;
 
 export interface ObservationPart { name: "q" | "qd" | "objects"; offset: number; count: number }
-export interface ObservationLayout { names: string[]; size: number; parts: ObservationPart[]; joints: number; objects: number }
+export interface ObservationLayout { names: string[]; size: number; parts: ObservationPart[]; joints: number; objects: number; objectIds: number[] }
 
-/** Objects the board's perception reports (its `objects` sensor's `max_objects`, default 1), 0 without one. */
-export function perceivedObjects(board: Board): number {
-  const s = board.sensors?.find((x) => x.kind === "objects");
-  if (!s) return 0;
-  const n = s.max_objects;
-  return typeof n === "number" && Number.isInteger(n) && n >= 1 ? n : 1;
+/** The object ids the board's perception tracks, ascending; [] without a perception sensor. */
+export function perceivedObjectIds(board: Board): number[] {
+  const s = board.sensors?.find((x) => x.kind === "perception" || x.kind === "objects");
+  if (!s) return [];
+  const spec = s.objects;
+  let ids: number[] = [];
+  if (Array.isArray(spec)) ids = spec.filter((x): x is number => Number.isInteger(x));
+  else if (spec === "cups") ids = ((board as Board & { world?: { cups?: { id: number }[] } }).world?.cups ?? []).map((c) => c.id);
+  return [...new Set(ids)].sort((a, b) => a - b);
 }
 
 export function observationLayout(board: Board): ObservationLayout {
   const n = board.joints.length;
-  const names = [...board.joints.map((j) => `q.${j.name}`), ...board.joints.map((j) => `qd.${j.name}`)];
+  const names = [...board.joints.map((j) => `${j.name}.q_rad`), ...board.joints.map((j) => `${j.name}.qd_rad_s`)];
   const parts: ObservationPart[] = [{ name: "q", offset: 0, count: n }, { name: "qd", offset: n, count: n }];
-  // OBJECT PART: object poses from the `percept` frame (being added to the core on another
-  // branch). Their fields go here, after qd, 7 per object; fillObservation leaves them 0 until
-  // the core exposes them.
-  const objects = perceivedObjects(board);
-  if (objects > 0) {
-    parts.push({ name: "objects", offset: 2 * n, count: objects * OBJECT_POSE.length });
-    for (let i = 0; i < objects; i++) for (const f of OBJECT_POSE) names.push(`obj${i}.${f}`);
+  const objectIds = perceivedObjectIds(board);
+  if (objectIds.length > 0) {
+    parts.push({ name: "objects", offset: 2 * n, count: objectIds.length * OBJECT_POSITION.length });
+    for (const id of objectIds) for (const f of OBJECT_POSITION) names.push(`object${id}.${f}`);
   }
-  return { names, size: names.length, parts, joints: n, objects };
+  return { names, size: names.length, parts, joints: n, objects: objectIds.length, objectIds };
 }
 
 /** Normalisation statistics a model starts from before training: range midpoints and half-widths. */
@@ -50,20 +53,27 @@ export function defaultObservationStats(board: Board): { mean: number[]; std: nu
     std.push(Math.fround((j.limits.q_max_rad - j.limits.q_min_rad) / 2));
   }
   for (const j of board.joints) { mean.push(0); std.push(Math.fround(j.limits.qd_max_rad_s)); }
-  // OBJECT PART: positions about the origin in metres, quaternions in [-1, 1].
+  // Object positions about the base in metres.
   for (let i = L.joints * 2; i < L.size; i++) { mean.push(0); std.push(1); }
   return { mean, std };
 }
 
+/** Where the planner reads object positions: the core's percept region (Core.objectPosition). */
+export type ObjectSource = (id: number, out: Float64Array, offset: number) => boolean;
+
 /**
  * Fills `out` (the layout's size) from the control core's joint state views (max_joints lanes
- * each; only the board's joints are read).
+ * each; only the board's joints are read) and, for tracked objects, their latest perceived
+ * position; an object never seen yet reads as 0 (the trainer holds its first pose instead, which
+ * the core cannot know before it is seen).
  */
-export function fillObservation(L: ObservationLayout, q_rad: ArrayLike<number>, qd_rad_s: ArrayLike<number>, out: Float64Array): void {
+export function fillObservation(L: ObservationLayout, q_rad: ArrayLike<number>, qd_rad_s: ArrayLike<number>, out: Float64Array, objects?: ObjectSource): void {
   const n = L.joints;
   for (let j = 0; j < n; j++) { out[j] = q_rad[j]!; out[n + j] = qd_rad_s[j]!; }
-  // OBJECT PART: copy the core's object poses here once the percept frame lands.
-  for (let i = 2 * n; i < L.size; i++) out[i] = 0;
+  for (let k = 0; k < L.objects; k++) {
+    const at = 2 * n + k * OBJECT_POSITION.length;
+    if (!objects || !objects(L.objectIds[k]!, out, at)) out.fill(0, at, at + OBJECT_POSITION.length);
+  }
 }
 
 /** Null when the model's observation names are the board's layout, else what differs. */

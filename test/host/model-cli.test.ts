@@ -28,8 +28,8 @@ test("model init sizes a model for the board; check passes on both engines; expo
   const a = init.json!.architecture as Record<string, number>;
   assert.deepEqual([a.obs_dim, a.act_dim, a.hidden_dim, a.latent_dim], [14, 7, 32, 16]);
   const manifest = JSON.parse(readFileSync(join(m, "manifest.json"), "utf8"));
-  assert.deepEqual(manifest.observation.names.slice(0, 2), ["q.j1", "q.j2"]);
-  assert.equal(manifest.observation.names[7], "qd.j1");
+  assert.deepEqual(manifest.observation.names.slice(0, 2), ["j1.q_rad", "j2.q_rad"]);
+  assert.equal(manifest.observation.names[7], "j1.qd_rad_s");
   assert.equal(manifest.step_us, 20000);
   for (const engine of ["v8", "wasmtime"]) {
     const check = worldcore("model", "check", m, "--engine", engine, "--json");
