@@ -19,5 +19,7 @@ import { replayCommand } from "./replay.js";
 import { logCommand } from "./log.js";
 import { hilCommand } from "./hil.js";
 import { benchRecorderCommand } from "./bench-recorder.js";
+import { evalCommand } from "./eval.js";
+import { collectCommand } from "./collect.js";
 
-export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, benchSimCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand, imageCommand, flashCommand, bootCommand, benchImageCommand, simbusCommand, benchCanCommand, replayCommand, logCommand, hilCommand, benchRecorderCommand];
+export const commands: Command[] = [runCommand, benchCommand, benchWmCommand, benchSimCommand, compileCommand, trainCommand, benchTrainCommand, modelCommand, imageCommand, flashCommand, bootCommand, benchImageCommand, simbusCommand, benchCanCommand, replayCommand, logCommand, hilCommand, benchRecorderCommand, evalCommand, collectCommand];

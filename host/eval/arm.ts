@@ -1,0 +1,85 @@
+// End-effector kinematics of a board's arm on its RobotModel (host/robot/*): forward kinematics
+// of the tool point and damped-least-squares inverse kinematics for positions. Used by the eval
+// tasks (success: tool point within 2 cm of the target) and the scripted controller.
+import type { LoadedBoard } from "../board/load.js";
+import { linkPoses, transformPoint } from "../robot/kinematics.js";
+import type { RobotModel, Vec3 } from "../robot/model.js";
+import { topoJoints } from "../robot/model.js";
+
+export class ArmKinematics {
+  readonly robot: RobotModel;
+  readonly urdfJoints: string[];
+  readonly q_min_rad: number[];
+  readonly q_max_rad: number[];
+  /** The link that carries the tool point: the last link of the chain (the flange on the Panda). */
+  readonly toolLink: string;
+
+  constructor(lb: LoadedBoard, readonly tool_m: Vec3 = [0, 0, 0]) {
+    if (!lb.robot) throw new Error(`${lb.file}: eval needs the board's URDF (forward kinematics)`);
+    this.robot = lb.robot;
+    this.urdfJoints = lb.board.joints.map((j) => j.urdf_joint ?? j.name);
+    this.q_min_rad = lb.board.joints.map((j) => j.limits.q_min_rad);
+    this.q_max_rad = lb.board.joints.map((j) => j.limits.q_max_rad);
+    const order = topoJoints(this.robot);
+    this.toolLink = order.length ? order[order.length - 1]!.child : this.robot.root;
+  }
+
+  /** Tool point in the robot's base frame (m) at joint positions q (board order). */
+  tool(q: readonly number[]): Vec3 {
+    const m = new Map(this.urdfJoints.map((n, i) => [n, q[i]!]));
+    return transformPoint(linkPoses(this.robot, m).get(this.toolLink)!, this.tool_m);
+  }
+
+  /**
+   * Joint positions that put the tool point at `target_m`, from `q0`: damped least squares
+   * (Wampler 1986; Buss 2004, "Introduction to inverse kinematics", eq. 11) on a finite-difference
+   * position Jacobian, with a small pull toward `q0` during the first half of the iterations so the
+   * 7-DoF arm keeps its posture, clamped to the joint limits less `margin_rad`. Returns the best q and its error (m).
+   */
+  ik(target_m: Vec3, q0: readonly number[], opts: { iters?: number; lambda?: number; margin_rad?: number } = {}): { q_rad: number[]; err_m: number } {
+    const n = q0.length;
+    const iters = opts.iters ?? 200, lambda = opts.lambda ?? 0.05, margin = opts.margin_rad ?? 0.1;
+    const q = q0.slice();
+    const lo = this.q_min_rad.map((v) => v + margin), hi = this.q_max_rad.map((v) => v - margin);
+    let best = q.slice(), bestErr = Infinity;
+    for (let it = 0; it < iters; it++) {
+      const p = this.tool(q);
+      const e: Vec3 = [target_m[0] - p[0], target_m[1] - p[1], target_m[2] - p[2]];
+      const err = Math.hypot(e[0], e[1], e[2]);
+      if (err < bestErr) { bestErr = err; best = q.slice(); }
+      if (err < 1e-4) break;
+      // J (3 x n) by central differences: exact enough for 0.1 mm and needs no Jacobian code.
+      const J: number[][] = [[], [], []];
+      const h = 1e-6;
+      for (let j = 0; j < n; j++) {
+        const qp = q.slice(), qm = q.slice();
+        qp[j]! += h; qm[j]! -= h;
+        const a = this.tool(qp), b = this.tool(qm);
+        for (let r = 0; r < 3; r++) J[r]!.push((a[r]! - b[r]!) / (2 * h));
+      }
+      // dq = J^T (J J^T + lambda^2 I)^-1 e, step limited to 0.2 rad.
+      const A: number[][] = [0, 1, 2].map((r) => [0, 1, 2].map((c) => J[r]!.reduce((s, v, k) => s + v * J[c]![k]!, 0) + (r === c ? lambda * lambda : 0)));
+      const y = solve3(A, e);
+      const dq = new Array<number>(n).fill(0);
+      for (let j = 0; j < n; j++) dq[j] = J[0]![j]! * y[0] + J[1]![j]! * y[1] + J[2]![j]! * y[2];
+      const norm = Math.hypot(...dq);
+      const s = norm > 0.2 ? 0.2 / norm : 1;
+      for (let j = 0; j < n; j++) {
+        const pull = it < iters / 2 ? 0.01 * (q0[j]! - q[j]!) : 0;
+        q[j] = Math.min(hi[j]!, Math.max(lo[j]!, q[j]! + s * dq[j]! + pull));
+      }
+    }
+    return { q_rad: best, err_m: bestErr };
+  }
+}
+
+function solve3(A: number[][], b: Vec3): Vec3 {
+  const [a, bb, c] = A[0]!, [d, e, f] = A[1]!, [g, h, i] = A[2]!;
+  const det = a! * (e! * i! - f! * h!) - bb! * (d! * i! - f! * g!) + c! * (d! * h! - e! * g!);
+  const inv = [
+    [e! * i! - f! * h!, c! * h! - bb! * i!, bb! * f! - c! * e!],
+    [f! * g! - d! * i!, a! * i! - c! * g!, c! * d! - a! * f!],
+    [d! * h! - e! * g!, bb! * g! - a! * h!, a! * e! - bb! * d!],
+  ];
+  return [0, 1, 2].map((r) => (inv[r]![0]! * b[0] + inv[r]![1]! * b[1] + inv[r]![2]! * b[2]) / det) as Vec3;
+}

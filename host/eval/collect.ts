@@ -1,0 +1,76 @@
+// `worldcore collect`'s library: exploration episodes on a simulated board for training data.
+// Each episode draws a world from the seen ranges (host/eval/episodes.ts), then a scripted motion
+// toward and around the task cup (DLS IK way-points, host/eval/arm.ts) with seeded joint noise;
+// the core's controller and safety layer are in charge as always. The flight recorder
+// (host/recorder/) writes each episode as one log, as on a robot. Called by host/cli/collect.ts.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { LoadedBoard } from "../board/load.js";
+import { Rng } from "../drivers/rng.js";
+import { runSession } from "../loop/session.js";
+import { scriptedTask } from "../loop/task.js";
+import type { Vec3 } from "../robot/model.js";
+import { ArmKinematics } from "./arm.js";
+import { boardWithCups, drawEpisode, templateCups, TASKS, type Episode } from "./episodes.js";
+import { scriptedJointPath, scriptedWaypoints } from "./policies.js";
+
+export interface CollectOptions {
+  board: LoadedBoard;
+  episodes: number;
+  seed: number;
+  out: string;
+  /** Simulated seconds per episode. */
+  duration_s?: number;
+  /** Std of the joint noise added to every way-point (rad). */
+  noise_rad?: number;
+  onEpisode?(e: CollectedEpisode): void;
+}
+
+export interface CollectedEpisode {
+  index: number; file: string; messages: number; sim_time_s: number; cup_fell: boolean; fault: string;
+}
+
+/** Tool-point way-points of one exploration episode: the task's own, then a loop around the cup. */
+export function explorationWaypoints(ep: Episode, start_m: Vec3, rng: Rng): Vec3[] {
+  const pts = scriptedWaypoints(ep, start_m);
+  const c = ep.cups[0]!.p_m;
+  const r = 0.1 + 0.06 * rng.uniform(), a0 = 2 * Math.PI * rng.uniform();
+  for (let k = 0; k < 3; k++) {
+    const a = a0 + (k * 2 * Math.PI) / 3;
+    pts.push([c[0] + r * Math.cos(a), c[1] + r * Math.sin(a), 0.05 + 0.15 * rng.uniform()]);
+  }
+  return pts;
+}
+
+export async function collect(o: CollectOptions): Promise<CollectedEpisode[]> {
+  mkdirSync(o.out, { recursive: true });
+  const arm = new ArmKinematics(o.board);
+  const template = templateCups(o.board);
+  const duration_s = o.duration_s ?? 6;
+  const noise = o.noise_rad ?? 0.05;
+  const done: CollectedEpisode[] = [];
+  for (let i = 0; i < o.episodes; i++) {
+    // Tasks in turn, so the data holds reaching, pushing and passing over cups.
+    const ep = drawEpisode(TASKS[i % TASKS.length]!, o.seed, i, false, template);
+    const board = boardWithCups(o.board, ep.cups);
+    const b = board.board;
+    const q0 = (b.drivers as unknown as { initial_q_rad: number[] }).initial_q_rad;
+    const rng = new Rng(ep.seed ^ 0xc011ec7);
+    const path = scriptedJointPath(arm, q0, explorationWaypoints(ep, arm.tool(q0), rng));
+    const offsets_rad = path.q_rad.map((q) => q.map((v, j) => {
+      const lim = b.joints[j]!.limits;
+      return Math.min(lim.q_max_rad - 0.1, Math.max(lim.q_min_rad + 0.1, v + noise * rng.normal())) - q0[j]!;
+    }));
+    const segment_s = Math.max(0.4, (duration_s - 0.3) / offsets_rad.length);
+    const file = join(o.out, `episode-${String(i).padStart(4, "0")}.mcap`);
+    const s = await runSession({
+      board, duration_s, seed: ep.seed, model: null,
+      task: scriptedTask(b, { offsets_rad, segment_s, hold_s: 0.1 }),
+      record: { path: file },
+    });
+    const e: CollectedEpisode = { index: i, file, messages: s.recording?.messages ?? 0, sim_time_s: s.sim_time_s, cup_fell: s.world?.cup_on_table === false, fault: s.fault };
+    done.push(e);
+    o.onEpisode?.(e);
+  }
+  return done;
+}
