@@ -42,7 +42,7 @@ async function pair(r: Rig): Promise<[Core, Core]> {
 const MIN_NORMAL = 2.2250738585072014e-308;
 const MAX_SUBNORMAL = 2.225073858507201e-308;
 /** Hand-picked edges: signed zeros, subnormals, the f32 limits, huge, integers past 2^53. */
-export const SPECIALS: number[] = [
+const SPECIALS: number[] = [
   0, -0, 5e-324, -5e-324, MAX_SUBNORMAL, -MAX_SUBNORMAL, MIN_NORMAL, -MIN_NORMAL, 1.7e-289, -1.7e-289,
   1e-300, 1.401298464324817e-45, -1.401298464324817e-45, 1.1754942106924411e-38, 1.1754943508222875e-38,
   3.4028234663852886e38, -3.4028234663852886e38, 3.4028235677973366e38, 1e308, -1e308, Number.MAX_VALUE, -Number.MAX_VALUE,
@@ -192,7 +192,7 @@ function canonicalObs(c: Core): Float64Array {
   return Float64Array.from(new Float64Array(c.mem.slice(c.obsPtr, c.obsPtr + OBS_BYTES).buffer));
 }
 
-export interface Trace { ticks: number; states: Set<string>; rejects: number; faults: number; decoded: number; nonfinite: number }
+interface Trace { ticks: number; states: Set<string>; rejects: number; faults: number; decoded: number; nonfinite: number }
 
 /**
  * Drives both cores tick by tick. The first tick where anything differs fails with what
@@ -329,7 +329,7 @@ test("random edge values in sensor, cmd, plan and percept frames (fast-check, fi
   const cores = new Map<string, [Core, Core]>();
   await fc.assert(
     fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 60 }), fc.constantFrom(...RIGS), async (steps, r) => {
-      // Fresh instances per run: init() resets all state, so reusing a pair keeps runs independent.
+      // One pair per rig, re-initialised per run: init() resets all state, so runs stay independent.
       let c = cores.get(r.name);
       if (!c) cores.set(r.name, (c = await pair(r)));
       for (const core of c) core.init(encodeFrame(r.config));
