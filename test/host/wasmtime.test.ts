@@ -16,7 +16,10 @@ const PARAMS_NJOINTS_PTR = 0x0016_1000; // assembly/abi/layout.ts P_NJOINTS (f64
 
 const loopback = loadBoard("loopback").board;
 const board30 = boardWithJoints(loopback, 30);
-const wt = new WasmtimeEngine();
+// The tick watchdog is wall time: on a loaded machine a stalled scheduler trapped a tick as
+// `deadline` (interrupt) here, and fast-check's shrinker then reported tiny doubles as if they
+// were the cause. A minute per tick is beyond any stall; the watchdog has its own tests below.
+const wt = new WasmtimeEngine({ watchdog_us: 60_000_000 });
 let module: CompiledModule | undefined;
 const compiled = () => (module ??= wt.compile(coreWasm()));
 
@@ -133,7 +136,14 @@ function lockstep(cores: [Core, Core], board: Board, steps: Step[], tickTimes?: 
     const outs = cores.map((c) => {
       for (const f of frames) c.push(f);
       if (raw) c.pushRaw(raw);
-      c.tick(t);
+      try {
+        c.tick(t);
+      } catch (e) {
+        // A trap is not a byte difference: say which engine, which kind, and for the watchdog why.
+        if (!(e instanceof CoreTrap)) throw e;
+        assert.fail(`tick ${i} (t_us ${t}): ${c.engine} trapped (${e.kind}: ${e.message}), not a byte difference` +
+          (e.kind === "deadline" ? "; the wall-clock watchdog: a stalled machine, not a divergence" : ""));
+      }
       return {
         out: Buffer.from(c.outbox()),
         status: Buffer.from(c.mem.subarray(c.statusPtr, c.statusPtr + STATUS_BYTES)),
@@ -244,8 +254,29 @@ test("random frame sequences (fast-check): identical outputs every tick on both 
       const board = wide ? board30 : loopback;
       lockstep(await pair(board), board, [...prologue, ...steps]);
     }),
-    { numRuns: 40 },
+    // includeErrorInReport: node's reporter drops an error's cause, and the cause (trap or which
+    // bytes differ) is the whole diagnosis.
+    { numRuns: 40, includeErrorInReport: true },
   );
+});
+
+test("the counterexample of a flaky run (tiny doubles, shrunk after watchdog traps) replays identically", async () => {
+  // Reproduced with WORLDCORE_TICK_WATCHDOG_US=1 on a loaded machine: fast-check shrank a
+  // `deadline` trap to these values. Without the stall they agree byte for byte.
+  const steps: Step[] = [
+    { dt_us: 1000, ops: [{ k: "sensor", a: 0, v: 0 }] },
+    { dt_us: 1000, ops: [{ k: "sensor", a: 0, v: 0 }, { k: "ctl", op: "arm" }] },
+    { dt_us: 1000, ops: [{ k: "sensor", a: 0, v: 0 }, { k: "ctl", op: "run" }] },
+    { dt_us: 1000, ops: [] },
+    { dt_us: 0, ops: [] },
+    { dt_us: 1000, ops: [{ k: "sensor", a: 3.519191303606734e-26, v: -3.3027983098218565e-185, temp: 53.84121048435305, stale: true }, { k: "cmd", modes: [0], a: -2.698260422078501e-155 }, { k: "ctl", op: "estop" }] },
+    { dt_us: 1000, ops: [{ k: "sensor", a: 1.7e-289, v: 1.7e-289 }, { k: "cmd", modes: [1], a: -1.7e-289 }] },
+    { dt_us: 1000, ops: [{ k: "ctl", op: "reset" }, { k: "sensor", a: 5e-324, v: -5e-324 }, { k: "ctl", op: "arm" }, { k: "ctl", op: "run" }] },
+    { dt_us: 1000, ops: [{ k: "sensor", a: -0, v: -0 }, { k: "plan", knots: 2, span_us: 2000, a: 2.225073858507201e-308, withQd: true }] },
+    { dt_us: 1000, ops: [{ k: "sensor", a: 1e-300, v: 2.2250738585072014e-308 }] },
+  ];
+  const trace = lockstep(await pair(loopback), loopback, steps);
+  assert.ok(trace.states.has("running") && trace.states.has("safe_stop"), [...trace.states].join(", "));
 });
 
 test("createCore('wasmtime') goes through the engine registry", async () => {
