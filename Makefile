@@ -7,7 +7,7 @@ AS_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null)
 TS_SOURCES := $(shell find host test/host -name '*.ts' 2>/dev/null)
 
 
-.PHONY: all build install wasmtime run test test-core test-host test-hil golden tools typecheck bench soak clean format image-e2e
+.PHONY: all build install wasmtime run test test-core test-host test-hil golden tools typecheck bench soak clean format image-e2e model
 all: build
 
 # npm ci only when the lockfile changed (or on a fresh clone). Never through a symlinked
@@ -99,3 +99,16 @@ format:
 
 clean:
 	rm -rf build
+
+# The shipped world model models/sim-arm (docs/TRAINING.md): exploration logs on sim-arm, calm and
+# rough (larger joint noise, so some cups fall and the event head sees falls), then training with a
+# fixed seed. Logs go to build/ (regenerable, never committed); the model folder is committed.
+MODEL_LOGS := build/logs/sim-arm
+model: build
+	rm -rf $(MODEL_LOGS) && mkdir -p $(MODEL_LOGS)
+	$(NODE) bin/worldcore.js collect --board sim-arm --episodes 12 --seed 1 --noise 0.05 --out $(MODEL_LOGS)/calm
+	$(NODE) bin/worldcore.js collect --board sim-arm --episodes 12 --seed 2 --noise 0.25 --out $(MODEL_LOGS)/rough
+	for d in calm rough; do for f in $(MODEL_LOGS)/$$d/*.mcap; do mv $$f $(MODEL_LOGS)/$$d-$$(basename $$f); done; rmdir $(MODEL_LOGS)/$$d; done
+	rm -rf models/sim-arm
+	$(NODE) bin/worldcore.js train --logs $(MODEL_LOGS) --board sim-arm --out models/sim-arm \
+	  --hidden 128 --latent 32 --steps 1500 --seed 1
