@@ -36,7 +36,9 @@ export const replayCommand: Command = {
     });
     for (const l of describe(r)) out.log(l);
     const ok = r.matched && !r.incomplete;
-    return out.done({ ok, ...r }, ok ? EXIT_OK : EXIT_CHECK_FAILED);
+    // Flat fuel figures too: what a HIL rig's budget check reads (issue 7's JSON contract).
+    const fuel = r.fuel ? { fuel_per_tick_p50: r.fuel.p50, fuel_per_tick_p99: r.fuel.p99, fuel_per_tick_max: r.fuel.max, fuel_budget: r.fuel.budget } : {};
+    return out.done({ ok, ...r, ...fuel }, ok ? EXIT_OK : EXIT_CHECK_FAILED);
   },
 };
 

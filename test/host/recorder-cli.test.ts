@@ -42,6 +42,15 @@ test("run --record writes a log that replays with exit 0 and the JSON the issue 
   assert.equal(typeof j.speed_x_realtime, "number");
 });
 
+test("replay --engine wasmtime --json: matched, and the fuel per tick against the budget as flat fields", () => {
+  const r = worldcore("replay", log, "--engine", "wasmtime", "--json");
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const j = r.json as Record<string, number | boolean>;
+  assert.equal(j.matched, true);
+  assert.ok((j.fuel_per_tick_max as number) >= (j.fuel_per_tick_p50 as number) && (j.fuel_per_tick_p50 as number) > 0);
+  assert.ok((j.fuel_per_tick_max as number) < (j.fuel_budget as number));
+});
+
 test("log info shows header, duration, frame counts, gaps and faults (--json)", () => {
   const r = worldcore("log", "info", log, "--json");
   assert.equal(r.code, 0, r.stderr);
