@@ -101,7 +101,7 @@ clean:
 	rm -rf build
 
 # The shipped world model models/sim-arm (docs/TRAINING.md): exploration logs on sim-arm, calm and
-# rough (larger joint noise, so some cups fall and the event head sees falls), then training with a
+# rough (larger joint noise, so cups may fall and the event head sees falls; none did in the current 24 episodes), then training with a
 # fixed seed. Logs go to build/ (regenerable, never committed); the model folder is committed.
 MODEL_LOGS := build/logs/sim-arm
 model: build

@@ -4,7 +4,10 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { loadBoard } from "../board/load.js";
 import { loadModelDir } from "../model/load.js";
+import { perceivedObjectIds, TARGET_OBJECT_ID } from "../model/observation.js";
+import { targetDistanceCost } from "../train/task-cost.js";
 import { episodesFromLogs, specFromManifest } from "../train/logs.js";
+import type { EpisodeSpec } from "../train/frames.js";
 import { reportSvg } from "../train/report.js";
 import { syntheticEpisodes } from "../train/synthetic.js";
 import { DEFAULT_TRAIN, train, writeModel, type Progress } from "../train/trainer.js";
@@ -48,9 +51,19 @@ export const trainCommand: Command = {
       const n = int(values.synthetic, "--synthetic", 0, 2);
       set = syntheticEpisodes(n, { seed, ...(init ? { step_us: init.manifest.step_us, joints: init.manifest.action.names.length } : {}) });
     } else {
-      const spec = init ? specFromManifest(init.manifest) : {};
-      const board = values.board ? loadBoard(values.board).board : undefined;
-      set = episodesFromLogs(values.logs!, { ...spec, ...(board ? { board: board.name, joints: board.joints.map((j) => j.name) } : {}) });
+      const spec: Partial<EpisodeSpec> = init ? specFromManifest(init.manifest) : {};
+      const lb = values.board ? loadBoard(values.board) : undefined;
+      let fromBoard = {};
+      if (lb) {
+        // The board's layout (host/model/observation.ts), so the model passes `model check` there;
+        // with its RobotModel and a tracked target, cost labels are the flange-to-target distance.
+        const joints = lb.board.joints.map((j) => j.name);
+        const objects = init ? spec.objects! : perceivedObjectIds(lb.board);
+        const cost = targetDistanceCost(lb, { joints, objects });
+        fromBoard = { board: lb.board.name, joints, objects, ...(cost ? { cost } : {}) };
+        out.log(cost ? `cost labels: flange-to-target distance (m), target = object ${TARGET_OBJECT_ID}` : "cost labels: 0 (no robot model or no tracked target)");
+      }
+      set = episodesFromLogs(values.logs!, { ...spec, ...fromBoard });
     }
     const dir = resolve(values.out);
     mkdirSync(dir, { recursive: true });

@@ -30,16 +30,21 @@ export interface CollectedEpisode {
   index: number; file: string; messages: number; sim_time_s: number; cup_fell: boolean; fault: string;
 }
 
-/** Tool-point way-points of one exploration episode: the task's own, then a loop around the cup. */
+/**
+ * Tool-point way-points of one exploration episode: a loop around the cup, then the task's own
+ * way-points, which end at (or, for push, beside) the episode's target. Ending on the target means
+ * the logs hold motions that approach it and settle there, which is what the cost labels
+ * (distance of the flange to the target, host/train/task-cost.ts) reward.
+ */
 export function explorationWaypoints(ep: Episode, start_m: Vec3, rng: Rng): Vec3[] {
-  const pts = scriptedWaypoints(ep, start_m);
+  const pts: Vec3[] = [];
   const c = ep.cups[0]!.p_m;
   const r = 0.1 + 0.06 * rng.uniform(), a0 = 2 * Math.PI * rng.uniform();
   for (let k = 0; k < 3; k++) {
     const a = a0 + (k * 2 * Math.PI) / 3;
     pts.push([c[0] + r * Math.cos(a), c[1] + r * Math.sin(a), 0.05 + 0.15 * rng.uniform()]);
   }
-  return pts;
+  return [...pts, ...scriptedWaypoints(ep, pts.at(-1)!)];
 }
 
 export async function collect(o: CollectOptions): Promise<CollectedEpisode[]> {
@@ -52,7 +57,8 @@ export async function collect(o: CollectOptions): Promise<CollectedEpisode[]> {
   for (let i = 0; i < o.episodes; i++) {
     // Tasks in turn, so the data holds reaching, pushing and passing over cups.
     const ep = drawEpisode(TASKS[i % TASKS.length]!, o.seed, i, false, template);
-    const board = boardWithCups(o.board, ep.cups);
+    // The episode's target in the world: logs carry it as percept object TARGET_OBJECT_ID.
+    const board = boardWithCups(o.board, ep.cups, ep.target_m);
     const b = board.board;
     const q0 = (b.drivers as unknown as { initial_q_rad: number[] }).initial_q_rad;
     const rng = new Rng(ep.seed ^ 0xc011ec7);

@@ -98,11 +98,16 @@ export function drawEpisode(task: TaskName, seed: number, index: number, unseen:
   return { task, index, unseen, seed: seed * 1000 + index, cups: [cup1, cup2], target_m, goal_radius_m: GOAL_RADIUS_M, duration_s: DURATION_S[task] };
 }
 
-/** The board with the episode's cups on its table (the simulator builds its world from the board). */
-export function boardWithCups(lb: LoadedBoard, cups: CupSpec[]): LoadedBoard {
+/**
+ * The board with the episode's cups on its table and, when given, its target (the simulator builds
+ * its world from the board and reports the target as percept object TARGET_OBJECT_ID). Without
+ * `target_m` the board's own target, if any, stays.
+ */
+export function boardWithCups(lb: LoadedBoard, cups: CupSpec[], target_m?: Vec3): LoadedBoard {
   const world = (lb.board as unknown as { world?: WorldSpec }).world;
   if (!world) throw new Error(`${lb.file}: world: eval needs a simulated world (table, cups)`);
-  return { ...lb, board: { ...lb.board, world: { ...world, cups } } as LoadedBoard["board"] };
+  const w: WorldSpec = { ...world, cups, ...(target_m ? { target: { p_m: [target_m[0], target_m[1], target_m[2]] } } : {}) };
+  return { ...lb, board: { ...lb.board, world: w } as LoadedBoard["board"] };
 }
 
 export function templateCups(lb: LoadedBoard): CupSpec[] {

@@ -82,7 +82,8 @@ export function tilt_rad(quat: number[]): number {
 interface CupTruth { id: number; p_m: Vec3; quat: number[]; on_table: boolean }
 
 export async function runEpisode(lb: LoadedBoard, arm: ArmKinematics, ep: Episode, policy: PolicyName, model: string | null, riskWeight: number): Promise<EpisodeResult> {
-  const board = boardWithCups(lb, ep.cups);
+  // The episode's target is in the world, so the planner perceives it (object TARGET_OBJECT_ID).
+  const board = boardWithCups(lb, ep.cups, ep.target_m);
   const b = board.board;
   const q0 = (b.drivers as unknown as { initial_q_rad: number[] }).initial_q_rad;
   const run = policyRun(policy, b, arm, q0, ep, model, riskWeight);

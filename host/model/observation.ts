@@ -12,8 +12,17 @@
 // The trainer builds the same names from flight logs (host/train/frames.ts observationNames), so a
 // model trained on logs plans on the board as it was validated. Boards without perception have
 // only q and qd. Tracked objects: the board's `perception` sensor names them (`objects`: a list of
-// ids, or "cups" for the ids of the simulated world's cups).
+// ids, or "cups" for the ids of the simulated world's cups, plus TARGET_OBJECT_ID when the world
+// has a task target).
 import type { Board } from "../board/load.js";
+
+/**
+ * The percept id reserved for the task target (the goal point of reach / guard, the push goal):
+ * the simulator reports it like any perceived object (position only, no body), so it enters the
+ * observation as `object9.{x_m,y_m,z_m}` and flight logs carry it like a cup. A real robot's
+ * task layer sends its goal as a percept object with this id. Cups must not use it.
+ */
+export const TARGET_OBJECT_ID = 9;
 
 /** Position entries per object (m); orientation is not observed (a cup's tilt shows in z). */
 export const OBJECT_POSITION = ["x_m", "y_m", "z_m"] as const;
@@ -28,7 +37,11 @@ export function perceivedObjectIds(board: Board): number[] {
   const spec = s.objects;
   let ids: number[] = [];
   if (Array.isArray(spec)) ids = spec.filter((x): x is number => Number.isInteger(x));
-  else if (spec === "cups") ids = ((board as Board & { world?: { cups?: { id: number }[] } }).world?.cups ?? []).map((c) => c.id);
+  else if (spec === "cups") {
+    const world = (board as Board & { world?: { cups?: { id: number }[]; target?: unknown } }).world;
+    ids = (world?.cups ?? []).map((c) => c.id);
+    if (world?.target) ids.push(TARGET_OBJECT_ID);
+  }
   return [...new Set(ids)].sort((a, b) => a - b);
 }
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { loadBoard } from "../../host/board/load.js";
 import { ArmKinematics } from "../../host/eval/arm.js";
 import { collect } from "../../host/eval/collect.js";
-import { drawEpisode, SEEN, templateCups, type Bands } from "../../host/eval/episodes.js";
+import { drawEpisode, SEEN, TASKS, templateCups, type Bands } from "../../host/eval/episodes.js";
 import { evaluate, type EvalReport } from "../../host/eval/evaluate.js";
 import { episodesFromLogs } from "../../host/train/logs.js";
 import { paths } from "../../host/paths.js";
@@ -114,6 +114,14 @@ test("collect writes one log per episode that train reads; eval --logs reports t
     assert.deepEqual(readdirSync(logs).sort(), ["episode-0000.mcap", "episode-0001.mcap"]);
     const set = episodesFromLogs(logs, { board: "sim-arm", joints: lb.board.joints.map((j) => j.name) });
     assert.equal(set.episodes.length, 2);
+    // Each episode's own target is in its log as percept object 9, at the drawn position exactly.
+    assert.deepEqual(set.obsNames.slice(-3), ["object9.x_m", "object9.y_m", "object9.z_m"]);
+    const O = set.obsNames.length;
+    set.episodes.forEach((e, i) => {
+      const want = drawEpisode(TASKS[i]!, 4, i, false, templateCups(lb)).target_m;
+      assert.deepEqual(Array.from(e.obs.subarray(O - 3, O)), want, `episode ${i}'s target`);
+      assert.deepEqual(Array.from(e.obs.subarray(e.obs.length - 3)), want, `episode ${i}'s target at the end`);
+    });
     const t = worldcore("train", "--logs", logs, "--board", "sim-arm", "--out", join(dir, "m"), "--steps", "5", "--hidden", "16", "--latent", "8", "--json");
     assert.equal(t.code, 0, t.stderr);
     const r = worldcore("eval", "--task", "reach", "--episodes", "1", "--duration", "0.2", "--policies", "random", "--model", join(dir, "m"), "--logs", logs, "--json");

@@ -96,9 +96,12 @@ test("sim-arm main job: way-points near the cups, no fault, the cups stay where 
   // latency (60 ms) before they arrived.
   const p = w.last!.percepts;
   assert.ok(p.frames > 100, `${p.frames} percept frames accepted`);
-  assert.deepEqual(p.objects.map((o) => o.id).sort(), [1, 2]);
+  // The cups and the board's task target (TARGET_OBJECT_ID 9, exact: a goal is given, not measured).
+  assert.deepEqual(p.objects.map((o) => o.id).sort(), [1, 2, 9]);
+  const target = p.objects.find((o) => o.id === 9)!;
+  assert.deepEqual(target.p_m.map((x) => Math.fround(x)), ((lb.board as unknown as { world: { target: { p_m: number[] } } }).world.target.p_m).map((x) => Math.fround(x)));
   const cups = (s.world!.cups as { id: number; p_m: number[] }[]);
-  for (const o of p.objects) {
+  for (const o of p.objects.filter((x) => x.id !== 9)) {
     const truth = cups.find((c) => c.id === o.id)!;
     const err = Math.hypot(...o.p_m.map((x, k) => x - truth.p_m[k]!));
     assert.ok(err < 0.02, `cup ${o.id} seen ${err} m from where it is`);

@@ -40,7 +40,8 @@ test("a tiny model trained on a few seconds of sim-arm logs: loss falls, the mod
     const set = episodesFromLogs(dir, { board: board.name, joints: board.joints.map((j) => j.name) });
     assert.equal(set.episodes.length, 2);
     assert.ok(set.episodes.every((e) => e.steps >= 60), `steps ${set.episodes.map((e) => e.steps)}`);
-    assert.deepEqual(set.obsNames.slice(-6), ["object1.x_m", "object1.y_m", "object1.z_m", "object2.x_m", "object2.y_m", "object2.z_m"]);
+    // The board's cups and its task target (TARGET_OBJECT_ID 9), as the board's layout has them.
+    assert.deepEqual(set.obsNames.slice(-9), ["object1.x_m", "object1.y_m", "object1.z_m", "object2.x_m", "object2.y_m", "object2.z_m", "object9.x_m", "object9.y_m", "object9.z_m"]);
     const r = await train(set, { ...DEFAULT_TRAIN, name: "sim-tiny", steps: 60, hidden_dim: 32, latent_dim: 16, batch: 16, valEvery: 30, checkpointEvery: 0 });
     assert.ok(r.report.val_ratio < 0.5, `validation loss ${r.report.initial_val.total} -> ${r.report.final_val.total}`);
     writeModel(join(dir, "model"), r.model, r.bytes);

@@ -8,6 +8,7 @@ import { Rng } from "../rng.js";
 import type { DriverOptions, DriverSet, FrameSink } from "../types.js";
 import { initRapier, SimWorld } from "./world.js";
 import { Perception, SensorModel } from "./sensors.js";
+import { TARGET_OBJECT_ID } from "../../model/observation.js";
 import type { SimDriverSpec, SimFaults, WorldSpec } from "./spec.js";
 
 export async function createSim(lb: LoadedBoard, opts: DriverOptions): Promise<DriverSet> {
@@ -32,6 +33,9 @@ export async function createSim(lb: LoadedBoard, opts: DriverOptions): Promise<D
     if (uj.get(j.urdf_joint!)?.type === "prismatic") throw new BoardError(lb.file, `joints.${i}.urdf_joint`, "the simulator drives revolute joints only");
   });
 
+  if (world.target && (world.cups ?? []).some((c) => c.id === TARGET_OBJECT_ID)) {
+    throw new BoardError(lb.file, "world.cups", `id ${TARGET_OBJECT_ID} is reserved for the world's target (TARGET_OBJECT_ID)`);
+  }
   await initRapier();
   const period_us = Math.round(1e6 / b.control_hz);
   const sim = new SimWorld({
@@ -50,7 +54,7 @@ export async function createSim(lb: LoadedBoard, opts: DriverOptions): Promise<D
   const tauMax = b.joints.map((j) => j.limits.tau_max_nm);
   const friction = b.joints.map((_, i) => spec.joint_friction_nm_s?.[i] ?? 0);
   const sensors = new SensorModel(spec, n, rng, tauMax);
-  const perception = new Perception(spec, rng);
+  const perception = new Perception(spec, rng, world.target);
 
   const q = new Float64Array(n), qd = new Float64Array(n);
   const tauCmd = new Float64Array(n); // what the core asked for

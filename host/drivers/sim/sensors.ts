@@ -7,6 +7,7 @@ import type { Rng } from "../rng.js";
 import { qaxisAngle, qmul, qnormalize, qrot } from "./math.js";
 import { DRV_ESTOP, type SimDriverSpec } from "./spec.js";
 import type { SimWorld } from "./world.js";
+import { TARGET_OBJECT_ID } from "../../model/observation.js";
 
 export interface Measurement { q: number[]; qd: number[]; tau: number[]; temp: number[]; imu: Imu }
 
@@ -86,7 +87,11 @@ export class Perception {
   private seq = 0;
   private readonly queue: { due_us: number; frame: Uint8Array }[] = [];
 
-  constructor(spec: SimDriverSpec, private readonly rng: Rng) {
+  /** The world's task target, reported with every frame (no noise, never dropped); null without one. */
+  private readonly target: PerceptObject | null;
+
+  constructor(spec: SimDriverSpec, private readonly rng: Rng, target?: { p_m: number[] }) {
+    this.target = target ? { id: TARGET_OBJECT_ID, p: target.p_m.slice(0, 3), quat: [1, 0, 0, 0], conf: 1 } : null;
     const p = spec.perception ?? {};
     this.period_us = Math.round(1e6 / (p.rate_hz ?? 30));
     this.latency_us = p.latency_us ?? 60000;
@@ -97,11 +102,13 @@ export class Perception {
   }
 
   observe(t_us: number, sim: SimWorld): void {
-    if (t_us < this.next_us || sim.cups.length === 0) return;
+    if (t_us < this.next_us || (sim.cups.length === 0 && !this.target)) return;
     this.next_us += this.period_us;
     const r = this.rng;
     const obj: PerceptObject[] = [];
-    for (let i = 0; i < sim.cups.length && obj.length < 4; i++) {
+    // A frame holds at most 4 objects (the core's percept region); the target takes one slot.
+    const maxCups = this.target ? 3 : 4;
+    for (let i = 0; i < sim.cups.length && obj.length < maxCups; i++) {
       if (r.uniform() < this.dropout) { this.dropped++; continue; }
       const pose = sim.cupPose(i);
       const ax = [r.normal(), r.normal(), r.normal()];
@@ -117,6 +124,8 @@ export class Perception {
         conf: Math.max(0, Math.min(1, 0.95 - 5 * Math.hypot(noise[0]!, noise[1]!, noise[2]!))),
       });
     }
+    // After the cups, so the noise draws of a world without a target are unchanged.
+    if (this.target) obj.push({ ...this.target, p: this.target.p.slice(), quat: this.target.quat.slice() });
     if (obj.length === 0) return;
     const frame: PerceptFrame = { v: 1, k: "percept", seq: ++this.seq, t_us, obj };
     this.queue.push({ due_us: t_us + this.latency_us, frame: encodeFrame(frame) });

@@ -24,6 +24,12 @@ export interface WorldSpec {
   floor_z_m?: number;
   table: { p_m: Vec3; size_m: Vec3; friction?: number };
   cups?: CupSpec[];
+  /**
+   * The task's goal point (robot base frame, m): no body, reported in every percept frame as
+   * object TARGET_OBJECT_ID (host/model/observation.ts) with identity orientation and no noise,
+   * since a goal is given to the robot, not measured.
+   */
+  target?: { p_m: Vec3 };
 }
 
 /**
