@@ -1,20 +1,10 @@
 // The `worldcore` command as a user runs it: exit codes, --help, and the --json last line.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { paths } from "../../host/paths.js";
-
-const bin = join(paths.root, "bin/worldcore.js");
-function worldcore(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 120_000 });
-  const lines = r.stdout.trim().split("\n");
-  let json: Record<string, unknown> | undefined;
-  try { json = JSON.parse(lines[lines.length - 1]!); } catch { /* not JSON */ }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
+import { worldcore } from "./helpers.js";
 
 test("run --board loopback --duration 2 --json ends with the summary as JSON", () => {
   const r = worldcore("run", "--board", "loopback", "--duration", "2", "--json");

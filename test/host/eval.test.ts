@@ -3,7 +3,7 @@
 // line has the shape issue 6 asks for, and collected episodes are logs the trainer reads.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,17 +13,10 @@ import { collect } from "../../host/eval/collect.js";
 import { drawEpisode, SEEN, TASKS, templateCups, type Bands } from "../../host/eval/episodes.js";
 import { evaluate, type EvalReport } from "../../host/eval/evaluate.js";
 import { episodesFromLogs } from "../../host/train/logs.js";
-import { paths } from "../../host/paths.js";
+
+import { worldcore } from "./helpers.js";
 
 const lb = loadBoard("sim-arm");
-const bin = join(paths.root, "bin/worldcore.js");
-function worldcore(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 120_000 });
-  const lines = r.stdout.trim().split("\n");
-  let json: Record<string, unknown> | undefined;
-  try { json = JSON.parse(lines[lines.length - 1]!); } catch { /* not JSON */ }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
 // wall_s is the one figure that is not a function of the seed.
 const stable = (r: EvalReport) => JSON.stringify(r, (k, v) => (k === "wall_s" ? 0 : v));
 

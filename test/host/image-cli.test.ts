@@ -4,25 +4,19 @@
 // default board sim-arm (loopback where sim-arm is absent; the in-process tests use loopback).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { listBoards } from "../../host/board/load.js";
 import { readBootState } from "../../host/image/bootstate.js";
 import { mulberry32 } from "../../host/model/random.js";
-import { paths } from "../../host/paths.js";
 import { boot } from "../../host/image/boot.js";
 import { flashImage } from "../../host/image/flash.js";
 import { buildTo, makeKeys, tempDir } from "./image-fixtures.js";
+import { worldcore, CLI } from "./helpers.js";
 
-const bin = join(paths.root, "bin/worldcore.js");
-function wc(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 120_000 });
-  const lines = r.stdout.trim().split("\n");
-  let json: Record<string, unknown> = {};
-  try { json = JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>; } catch { /* not JSON */ }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
+// Image commands always print JSON here; an empty object stands in when they did not.
+const wc = (...args: string[]) => { const r = worldcore(...args); return { ...r, json: r.json ?? {} }; };
 
 const boards = (process.env.WORLDCORE_IMAGE_BOARDS?.split(",") ?? [listBoards().includes("sim-arm") ? "sim-arm" : "loopback"]).map((b) => b.trim());
 
@@ -103,7 +97,7 @@ test("SIGKILLs of `boot` at random moments on a good board leave it on its good 
   const rand = mulberry32(3);
   for (let i = 0; i < 4; i++) {
     // Realtime, long: killed while starting, verifying or running.
-    const child = spawn(process.execPath, [bin, "boot", "--root", root, "--pubkey", k.publicFile, "--duration", "30"], { stdio: "ignore" });
+    const child = spawn(process.execPath, [CLI, "boot", "--root", root, "--pubkey", k.publicFile, "--duration", "30"], { stdio: "ignore" });
     await new Promise((res) => setTimeout(res, 80 + rand() * 700));
     child.kill("SIGKILL");
     await new Promise((res) => child.on("exit", res));

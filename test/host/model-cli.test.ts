@@ -3,20 +3,14 @@
 // model) exiting 2 with a message that names the file and the place.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { paths } from "../../host/paths.js";
+import { worldcoreWith } from "./helpers.js";
 
-const bin = join(paths.root, "bin/worldcore.js");
-function worldcore(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 120_000, env: { ...process.env, WORLDCORE_QUIET: "1" } });
-  const lines = r.stdout.trim().split("\n");
-  let json: Record<string, unknown> | undefined;
-  try { json = JSON.parse(lines[lines.length - 1]!); } catch { /* not JSON */ }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
+const worldcore = (...args: string[]) => worldcoreWith({ WORLDCORE_QUIET: "1" }, ...args);
 
 const dir = mkdtempSync(join(tmpdir(), "wc-model-cli-"));
 process.on("exit", () => rmSync(dir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@
 // the JSON fields), hil run with shards and JUnit, and the Foxglove export read back.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,16 +12,9 @@ import { paths } from "../../host/paths.js";
 import { listLogs, shard } from "../../host/hil/suite.js";
 import { decompressHandlers } from "../../host/recorder/reader.js";
 import { shardArg } from "../../host/cli/hil.js";
+import { worldcore } from "./helpers.js";
 
-const bin = join(paths.root, "bin/worldcore.js");
 const dir = mkdtempSync(join(tmpdir(), "wc-reccli-"));
-function worldcore(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 120_000 });
-  const lines = r.stdout.trim().split("\n");
-  let json: Record<string, unknown> | undefined;
-  try { json = JSON.parse(lines[lines.length - 1]!); } catch { /* not JSON */ }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
 const log = join(dir, "run.mcap");
 const recorded = worldcore("run", "--board", "loopback", "--duration", "0.5", "--record", log, "--json");
 

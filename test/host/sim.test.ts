@@ -4,13 +4,13 @@
 // way DESIGN.md says (damping, or safe-stop for an e-stop) within its bound.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { paths } from "../../host/paths.js";
 import { decodeFrame } from "../../host/frames/codec.js";
-import { schemaErrors } from "./helpers.js";
+import { schemaErrors, worldcore } from "./helpers.js";
 import { BoardError, loadBoard, type LoadedBoard } from "../../host/board/load.js";
 import { runSession, type SessionSummary } from "../../host/loop/session.js";
 import { scriptedTask, type Task } from "../../host/loop/task.js";
@@ -172,14 +172,6 @@ test("sim board errors name the field: start pose outside a joint's range, joint
 });
 
 // The main job as a user starts it: `worldcore run` with no board runs sim-arm.
-const bin = join(paths.root, "bin/worldcore.js");
-function worldcore(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 120_000 });
-  const lines = r.stdout.trim().split("\n");
-  let json: Record<string, unknown> | undefined;
-  try { json = JSON.parse(lines[lines.length - 1]!); } catch { /* not JSON */ }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
 
 test("worldcore run (default board sim-arm) --duration 1 --json: ticks, faults, tracking, cup_on_table, speed", () => {
   const r = worldcore("run", "--duration", "1", "--json");

@@ -2,24 +2,17 @@
 // folder, report.json / report.svg, the --json last line), --init, bad input (exit 2), the bench.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { paths } from "../../host/paths.js";
+
 import { loadModelDir } from "../../host/model/load.js";
 import { trainCommand } from "../../host/cli/train.js";
 import { exitCodeOf } from "../../host/cli/output.js";
 import { TRAIN_BENCH_SIZES, benchTrainCase } from "../../host/bench/train.js";
+import { worldcore } from "./helpers.js";
 
-const bin = join(paths.root, "bin/worldcore.js");
-function worldcore(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 120_000 });
-  const lines = r.stdout.trim().split("\n");
-  let json: Record<string, unknown> | undefined;
-  try { json = JSON.parse(lines[lines.length - 1]!); } catch { /* not JSON */ }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
 const TINY = ["--hidden", "32", "--latent", "16", "--batch", "32"];
 
 test("train --synthetic writes a loadable model, report.json and report.svg; --init continues from it", () => {
