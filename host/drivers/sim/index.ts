@@ -2,57 +2,21 @@
 // (world.ts), seen through simulated sensors (sensors.ts) and driven only by the torques of the
 // core's command frames. Faults for tests come in DriverOptions.faults (spec.ts SimFaults).
 // Lockstep sessions call step() once per control period; the physics runs at that period.
-import { BoardError, type LoadedBoard } from "../../board/load.js";
+import type { LoadedBoard } from "../../board/load.js";
 import { encodeFrame, type CommandFrame } from "../../frames/codec.js";
 import { Rng } from "../rng.js";
 import type { DriverOptions, DriverSet, FrameSink } from "../types.js";
-import { initRapier, SimWorld } from "./world.js";
+import { buildSim } from "./build.js";
 import { Perception, SensorModel } from "./sensors.js";
-import { TARGET_OBJECT_ID } from "../../model/observation.js";
-import type { SimDriverSpec, SimFaults, WorldSpec } from "./spec.js";
+import type { SimFaults } from "./spec.js";
 
 export async function createSim(lb: LoadedBoard, opts: DriverOptions): Promise<DriverSet> {
   const b = lb.board;
-  const spec = b.drivers as unknown as SimDriverSpec;
-  const world = (b as unknown as { world?: WorldSpec }).world;
   const n = b.joints.length;
-  if (!lb.robot) throw new BoardError(lb.file, "urdf", "the sim driver set needs the robot's URDF");
-  if (!world) throw new BoardError(lb.file, "world", "the sim driver set needs a world (table, cups)");
-  if (spec.initial_q_rad.length !== n) {
-    throw new BoardError(lb.file, "drivers.initial_q_rad", `has ${spec.initial_q_rad.length} entries, the board has ${n} joints`);
-  }
-  b.joints.forEach((j, i) => {
-    if (j.urdf_joint === undefined) throw new BoardError(lb.file, `joints.${i}.urdf_joint`, "the sim driver set needs every joint's URDF joint");
-    const q = spec.initial_q_rad[i]!;
-    if (q < j.limits.q_min_rad || q > j.limits.q_max_rad) {
-      throw new BoardError(lb.file, `drivers.initial_q_rad.${i}`, `${q} rad is outside joint ${j.name}'s range [${j.limits.q_min_rad}, ${j.limits.q_max_rad}]`);
-    }
-  });
-  const uj = new Map(lb.robot.joints.map((j) => [j.name, j]));
-  b.joints.forEach((j, i) => {
-    if (uj.get(j.urdf_joint!)?.type === "prismatic") throw new BoardError(lb.file, `joints.${i}.urdf_joint`, "the simulator drives revolute joints only");
-  });
-
-  if (world.target && (world.cups ?? []).some((c) => c.id === TARGET_OBJECT_ID)) {
-    throw new BoardError(lb.file, "world.cups", `id ${TARGET_OBJECT_ID} is reserved for the world's target (TARGET_OBJECT_ID)`);
-  }
-  await initRapier();
-  const period_us = Math.round(1e6 / b.control_hz);
-  const sim = new SimWorld({
-    model: lb.robot,
-    jointNames: b.joints.map((j) => j.urdf_joint!),
-    initial_q_rad: spec.initial_q_rad,
-    base_p_m: spec.base_pose?.p_m ?? [0, 0, 0],
-    base_rpy_rad: spec.base_pose?.rpy_rad ?? [0, 0, 0],
-    world,
-    dt_s: period_us * 1e-6,
-    solver_iterations: spec.solver_iterations,
-    armature_kg_m2: spec.armature_kg_m2,
-  });
+  const { sim, spec, world, period_us, friction_nm_s: friction, cupMaxDisp_m: cupMaxDisp, trackCups } = await buildSim(lb);
   const faults = (opts.faults ?? {}) as SimFaults;
   const rng = new Rng(opts.seed);
   const tauMax = b.joints.map((j) => j.limits.tau_max_nm);
-  const friction = b.joints.map((_, i) => spec.joint_friction_nm_s?.[i] ?? 0);
   const sensors = new SensorModel(spec, n, rng, tauMax);
   const perception = new Perception(spec, rng, world.target);
 
@@ -60,8 +24,6 @@ export async function createSim(lb: LoadedBoard, opts: DriverOptions): Promise<D
   const tauCmd = new Float64Array(n); // what the core asked for
   const tauOut = new Float64Array(n); // what the actuators deliver (limits, faults)
   const tauPhys = new Float64Array(n); // plus joint friction: what the physics gets
-  const cup0 = sim.cups.map((_, i) => sim.cupPose(i).p);
-  const cupMaxDisp = sim.cups.map(() => 0);
   let clock_us = 0, steps = 0, seq = 0, commands = 0, torqueOffs = 0, sensorFrames = 0, powerCut = false;
   let frozen: { q: number[]; qd: number[]; tau: number[]; temp: number[]; t_us: number } | undefined;
   sim.readQ(q);
@@ -74,6 +36,11 @@ export async function createSim(lb: LoadedBoard, opts: DriverOptions): Promise<D
     if (after(faults.torque_saturation_s)) lim *= faults.torque_saturation_frac ?? 0.1;
     return powerCut ? 0 : Math.max(-lim, Math.min(lim, tau));
   }
+
+  const cups = () => sim.cups.map((c, i) => {
+    const pose = sim.cupPose(i);
+    return { id: c.spec.id, p_m: pose.p, quat: [pose.quat.w, pose.quat.x, pose.quat.y, pose.quat.z], on_table: sim.cupOnTable(i), max_displacement_m: cupMaxDisp[i]! };
+  });
 
   return {
     name: "sim",
@@ -96,11 +63,7 @@ export async function createSim(lb: LoadedBoard, opts: DriverOptions): Promise<D
         sensors.heat(tauOut, period_us * 1e-6);
         perception.observe(clock_us, sim);
       }
-      for (let i = 0; i < sim.cups.length; i++) {
-        const p = sim.cupPose(i).p, p0 = cup0[i]!;
-        const d = Math.hypot(p[0] - p0[0], p[1] - p0[1], p[2] - p0[2]);
-        if (d > cupMaxDisp[i]!) cupMaxDisp[i] = d;
-      }
+      trackCups();
     },
     poll(t_us, sink: FrameSink) {
       // Stamped with the simulation's own clock: the time of the state it measured.
@@ -136,10 +99,6 @@ export async function createSim(lb: LoadedBoard, opts: DriverOptions): Promise<D
       };
     },
     truth() {
-      const cups = () => sim.cups.map((c, i) => {
-        const pose = sim.cupPose(i);
-        return { id: c.spec.id, p_m: pose.p, quat: [pose.quat.w, pose.quat.x, pose.quat.y, pose.quat.z], on_table: sim.cupOnTable(i), max_displacement_m: cupMaxDisp[i]! };
-      });
       // The session reads q every tick and the rest once at the end: the rest is computed on demand.
       return {
         q_rad: Array.from(q),
