@@ -193,9 +193,10 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
     });
 
     // Tracking: true (or measured) position against the task's reference while running.
-    const ref = task.reference?.(t_us);
-    const truth = drivers.truth?.();
-    if (ref && truth && lastCommand?.st === 3) {
+    // Asked of the drivers only while there is something to compare (truth() copies the state).
+    const ref = lastCommand?.st === 3 ? task.reference?.(t_us) : undefined;
+    const truth = ref ? drivers.truth?.() : undefined;
+    if (ref && truth) {
       for (let j = 0; j < n; j++) {
         const e = Math.abs(ref[j]! - truth.q_rad[j]!);
         sqErr[j]! += e * e;
