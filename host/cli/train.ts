@@ -5,7 +5,8 @@ import { basename, join, resolve } from "node:path";
 import { loadBoard } from "../board/load.js";
 import { loadModelDir } from "../model/load.js";
 import { perceivedObjectIds, TARGET_OBJECT_ID } from "../model/observation.js";
-import { targetDistanceCost } from "../train/task-cost.js";
+import { DEFAULT_TARGET_BOX_M, type RelabelOptions } from "../train/relabel.js";
+import { targetCost, targetDistanceCost } from "../train/task-cost.js";
 import { episodesFromLogs, specFromManifest } from "../train/logs.js";
 import type { EpisodeSpec } from "../train/frames.js";
 import { reportSvg } from "../train/report.js";
@@ -26,13 +27,13 @@ export const trainCommand: Command = {
   name: "train",
   summary: "train a world model from flight logs (or the synthetic plant) into a model folder",
   usage: "worldcore train (--logs DIR [--board NAME] | --synthetic N) --out models/NAME [--init models/OLD] [--steps N] [--seed S]\n" +
-    "       [--batch N] [--horizon N] [--hidden N] [--latent N] [--lr X] [--val-every N] [--checkpoint-every N] [--json]",
+    "       [--batch N] [--horizon N] [--hidden N] [--latent N] [--lr X] [--val-every N] [--checkpoint-every N] [--relabel N] [--cost-weight W] [--json]",
   async run(argv) {
     const { values } = parse(argv, {
       logs: { type: "string" }, synthetic: { type: "string" }, out: { type: "string" }, init: { type: "string" }, board: { type: "string" },
       steps: { type: "string" }, seed: { type: "string" }, batch: { type: "string" }, horizon: { type: "string" },
       hidden: { type: "string" }, latent: { type: "string" }, lr: { type: "string" },
-      "val-every": { type: "string" }, "checkpoint-every": { type: "string" },
+      "val-every": { type: "string" }, "checkpoint-every": { type: "string" }, relabel: { type: "string" }, "cost-weight": { type: "string" },
     });
     const out = makeOut(values.json === true);
     if ((values.logs === undefined) === (values.synthetic === undefined)) throw new UsageError("give exactly one of --logs DIR and --synthetic N");
@@ -47,6 +48,7 @@ export const trainCommand: Command = {
     const init = values.init ? loadModelDir(values.init) : undefined;
 
     let set;
+    let relabel: RelabelOptions | undefined;
     if (values.synthetic !== undefined) {
       const n = int(values.synthetic, "--synthetic", 0, 2);
       set = syntheticEpisodes(n, { seed, ...(init ? { step_us: init.manifest.step_us, joints: init.manifest.action.names.length } : {}) });
@@ -60,8 +62,11 @@ export const trainCommand: Command = {
         const joints = lb.board.joints.map((j) => j.name);
         const objects = init ? spec.objects! : perceivedObjectIds(lb.board);
         const cost = targetDistanceCost(lb, { joints, objects });
+        const tc = targetCost(lb, { joints, objects });
+        const rows = int(values.relabel, "--relabel", 64, 0);
+        if (tc && rows > 0) relabel = { cost: tc, batch: rows, box_m: DEFAULT_TARGET_BOX_M };
         fromBoard = { board: lb.board.name, joints, objects, ...(cost ? { cost } : {}) };
-        out.log(cost ? `cost labels: flange-to-target distance (m), target = object ${TARGET_OBJECT_ID}` : "cost labels: 0 (no robot model or no tracked target)");
+        out.log(cost ? `cost labels: distance (m) from target (object ${TARGET_OBJECT_ID}) to the flange under the commanded joint target; ${relabel ? `${relabel.batch} goal-relabelled rows per step` : "no relabelling"}` : "cost labels: 0 (no robot model or no tracked target)");
       }
       set = episodesFromLogs(values.logs!, { ...spec, ...fromBoard });
     }
@@ -72,15 +77,18 @@ export const trainCommand: Command = {
     const progress = (p: Progress) => {
       if (p.val) lastVal = p.val.total;
       const bar = "#".repeat(Math.round((p.step / p.steps) * 20)).padEnd(20, ".");
-      out.progress(`[${bar}] ${p.step}/${p.steps} loss ${f(p.train.total)} (cons ${f(p.train.consistency)} cost ${f(p.train.cost)} evt ${f(p.train.events)} dec ${f(p.train.decoder)})${lastVal !== undefined ? ` val ${f(lastVal)}` : ""} ${p.steps_per_s.toFixed(1)} steps/s`);
+      out.progress(`[${bar}] ${p.step}/${p.steps} loss ${f(p.train.total)} (cons ${f(p.train.consistency)} cost ${f(p.train.cost)} evt ${f(p.train.events)} dec ${f(p.train.decoder)}${relabel ? ` relabel ${f(p.train.relabel)}` : ""})${lastVal !== undefined ? ` val ${f(lastVal)}` : ""} ${p.steps_per_s.toFixed(1)} steps/s`);
     };
+    // Labels in metres make a squared error of (1 cm)^2 = 1e-4: beside the consistency term (x20)
+    // the shared encoder would hardly hear the cost. --cost-weight scales the cost and relabel terms.
+    const costWeight = num(values["cost-weight"], "--cost-weight", DEFAULT_TRAIN.weights.cost, 0);
     const r = await train(set, {
-      ...DEFAULT_TRAIN, name: basename(dir), steps, seed, horizon, hidden_dim: hidden, latent_dim: latent,
+      ...DEFAULT_TRAIN, weights: { ...DEFAULT_TRAIN.weights, cost: costWeight, relabel: costWeight * DEFAULT_TRAIN.weights.relabel }, name: basename(dir), steps, seed, horizon, hidden_dim: hidden, latent_dim: latent,
       batch: int(values.batch, "--batch", DEFAULT_TRAIN.batch, 1),
       adam: { ...DEFAULT_TRAIN.adam, lr },
       valEvery: int(values["val-every"], "--val-every", Math.min(DEFAULT_TRAIN.valEvery, Math.max(1, Math.floor(steps / 10))), 1),
       checkpointEvery: int(values["checkpoint-every"], "--checkpoint-every", DEFAULT_TRAIN.checkpointEvery, 0),
-      outDir: dir, init, progress,
+      outDir: dir, init, progress, relabel,
     });
     writeModel(dir, r.model, r.bytes);
     writeFileSync(join(dir, "report.json"), JSON.stringify(r.report, null, 1) + "\n");

@@ -55,6 +55,7 @@ export interface EvalOptions {
   /** Model folder for the planner and its ablation (default: the board's `model`; null: no planner). */
   model?: string | null;
   policies?: readonly PolicyName[];
+  /** The planner's risk weight (default: the model's manifest `planner.risk_weight`, else 1). */
   riskWeight?: number;
   /** Overrides every episode's duration (tests). */
   duration_s?: number;
@@ -81,7 +82,7 @@ export function tilt_rad(quat: number[]): number {
 
 interface CupTruth { id: number; p_m: Vec3; quat: number[]; on_table: boolean }
 
-export async function runEpisode(lb: LoadedBoard, arm: ArmKinematics, ep: Episode, policy: PolicyName, model: string | null, riskWeight: number): Promise<EpisodeResult> {
+export async function runEpisode(lb: LoadedBoard, arm: ArmKinematics, ep: Episode, policy: PolicyName, model: string | null, riskWeight: number | undefined): Promise<EpisodeResult> {
   // The episode's target is in the world, so the planner perceives it (object TARGET_OBJECT_ID).
   const board = boardWithCups(lb, ep.cups, ep.target_m);
   const b = board.board;
@@ -164,7 +165,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
     const t0 = performance.now();
     const results: EpisodeResult[] = [];
     for (const ep of draws) {
-      const r = await runEpisode(o.board, arm, ep, policy, model, o.riskWeight ?? 1);
+      const r = await runEpisode(o.board, arm, ep, policy, model, o.riskWeight);
       results.push(r);
       o.onEpisode?.(policy, r);
     }

@@ -16,7 +16,8 @@ export type PolicyName = (typeof POLICIES)[number];
 export interface PolicyRun {
   task?: Task;
   model: string | null;
-  planner?: { riskWeight: number };
+  /** Planner options over the model's own (manifest `planner`) and the defaults. */
+  planner?: { riskWeight?: number };
 }
 
 // Joint speed the scripted way-points are timed for: half the boards' slew limit (1.5 rad/s), so
@@ -92,11 +93,11 @@ export function randomPolicy(board: Board, q0: number[], ep: Episode, opts: { ev
 }
 
 /** How to run `policy` for an episode. `model` is the planner's model folder (null: none). */
-export function policyRun(policy: PolicyName, board: Board, arm: ArmKinematics, q0: number[], ep: Episode, model: string | null, riskWeight: number): PolicyRun {
+export function policyRun(policy: PolicyName, board: Board, arm: ArmKinematics, q0: number[], ep: Episode, model: string | null, riskWeight: number | undefined): PolicyRun {
   switch (policy) {
     case "scripted": return { task: scriptedPolicy(board, arm, q0, ep), model: null };
     case "random": return { task: randomPolicy(board, q0, ep), model: null };
-    case "planner": return { model, planner: { riskWeight } };
+    case "planner": return { model, planner: riskWeight === undefined ? {} : { riskWeight } };
     case "ablation": return { model, planner: { riskWeight: 0 } };
   }
 }

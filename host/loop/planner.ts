@@ -11,7 +11,7 @@ import type { EngineName } from "../engine/types.js";
 import { DEFAULT_PLANNER, WmCore, WmError, type PlannerOptions } from "../model/core-wm.js";
 import { ModelError } from "../model/errors.js";
 import { loadModelDir } from "../model/load.js";
-import { checkBoardFit } from "../model/manifest.js";
+import { checkBoardFit, type Manifest } from "../model/manifest.js";
 import { observationLayout, observationMismatch } from "../model/observation.js";
 import { paths } from "../paths.js";
 import { SNAP_OBS, SNAP_STATE, SNAP_T_US } from "./snapshot.js";
@@ -53,6 +53,17 @@ export function boardModelDir(lb: LoadedBoard): string | null {
   return dir;
 }
 
+/** The manifest's planner settings (in its cost's units), as options. */
+export function modelPlanner(m: Manifest): Partial<PlannerOptions> {
+  const p = m.planner ?? {};
+  return {
+    ...(p.temperature !== undefined ? { temperature: p.temperature } : {}),
+    ...(p.std_init !== undefined ? { stdInit: p.std_init } : {}),
+    ...(p.std_min !== undefined ? { stdMin: p.std_min } : {}),
+    ...(p.risk_weight !== undefined ? { riskWeight: p.risk_weight } : {}),
+  };
+}
+
 export class Planner {
   private readonly obs: Float32Array;
   private readonly period_us: number;
@@ -77,7 +88,7 @@ export class Planner {
     checkBoardFit(model.manifest, file, b.name, b.joints.map((j) => j.name));
     const mismatch = observationMismatch(observationLayout(b), model.manifest.observation.names);
     if (mismatch) throw new ModelError(file, "observation.names", mismatch);
-    const options: PlannerOptions = { ...DEFAULT_PLANNER, ...setup.options, seed: BigInt(setup.seed) };
+    const options: PlannerOptions = { ...DEFAULT_PLANNER, ...modelPlanner(model.manifest), ...setup.options, seed: BigInt(setup.seed) };
     const wm = await WmCore.create(setup.wasm, setup.engine);
     wm.install(model, options.samples);
     wm.configurePlanner(options);

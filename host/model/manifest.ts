@@ -20,6 +20,12 @@ export interface Manifest {
   action: { names: string[]; mean: number[]; std: number[]; low: number[]; high: number[] };
   board: string;
   training: { data_sha256: string[]; steps?: number; seed?: number; notes?: string };
+  /**
+   * Planner settings that belong to the model because they are in its cost's units or its
+   * action's scale (docs/WORLD-MODEL.md "Planner settings"); each overrides the default, and a
+   * caller's explicit option (e.g. eval's ablation, risk_weight 0) overrides it.
+   */
+  planner?: { temperature?: number; std_init?: number; std_min?: number; risk_weight?: number };
   weights: { file: string; sha256: string };
 }
 
@@ -61,6 +67,13 @@ export const manifestSchema = {
     training: {
       type: "object", required: ["data_sha256"],
       properties: { data_sha256: { type: "array", items: sha }, steps: { type: "integer" }, seed: { type: "integer" }, notes: { type: "string" } },
+    },
+    planner: {
+      type: "object", additionalProperties: false,
+      properties: {
+        temperature: { type: "number", exclusiveMinimum: 0 }, std_init: { type: "number", exclusiveMinimum: 0 },
+        std_min: { type: "number", exclusiveMinimum: 0 }, risk_weight: { type: "number", minimum: 0 },
+      },
     },
     weights: {
       type: "object", additionalProperties: false, required: ["file", "sha256"],
@@ -109,6 +122,8 @@ export function checkManifest(m: Manifest, file: string): void {
   m.action.low.forEach((lo, i) => {
     if (!(lo < m.action.high[i]!)) throw new ModelError(file, `action.low[${i}]`, `must be below action.high[${i}] (${lo} >= ${m.action.high[i]})`);
   });
+  const pl = m.planner;
+  if (pl?.std_init !== undefined && pl.std_min !== undefined && pl.std_min > pl.std_init) throw new ModelError(file, "planner.std_min", `must not exceed planner.std_init (${pl.std_min} > ${pl.std_init})`);
   if (a.kind === "tdmpc2" && a.cost_dim !== 1) throw new ModelError(file, "architecture.cost_dim", `must be 1 for kind tdmpc2 (a scalar task cost), got ${a.cost_dim}`);
 }
 

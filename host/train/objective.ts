@@ -9,11 +9,17 @@ import type { Architecture, HeadName } from "../model/arch.js";
 import { EVENTS, type Batch } from "./dataset.js";
 import { headBackward, headForward, headLogits, headOut, type HeadCache, type Params } from "./net.js";
 
-export interface LossWeights { consistency: number; cost: number; events: number; decoder: number; rho: number }
-/** TD-MPC2's consistency coefficient (20) and rho (0.5); the other heads at 1 (our costs are O(1)). */
-export const DEFAULT_WEIGHTS: LossWeights = { consistency: 20, cost: 1, events: 1, decoder: 1, rho: 0.5 };
+export interface LossWeights { consistency: number; cost: number; events: number; decoder: number; rho: number; relabel: number }
+/**
+ * TD-MPC2's consistency coefficient (20) and rho (0.5); the other heads at 1 (our costs are O(1));
+ * the relabelled cost rows (host/train/relabel.ts), when there are any, at 1.
+ */
+export const DEFAULT_WEIGHTS: LossWeights = { consistency: 20, cost: 1, events: 1, decoder: 1, rho: 0.5, relabel: 1 };
 
-export interface Losses { total: number; consistency: number; cost: number; events: number; decoder: number }
+export interface Losses { total: number; consistency: number; cost: number; events: number; decoder: number; relabel: number }
+
+/** Extra cost-head rows: observations (normalised), actions (normalised) and their cost labels. */
+export interface CostRows { B: number; obs: Float64Array; act: Float64Array; cost: Float64Array }
 
 /** A forward pass of one head over B dense rows (outputs after the last activation). */
 export type HeadRunner = (head: HeadName, x: Float64Array, B: number) => Float64Array;
@@ -47,11 +53,11 @@ function horizonWeights(w: LossWeights, H: number): number[] {
  * grads). The consistency targets come from `target`'s encoder with no gradient: the online
  * parameters by default, as TD-MPC2; the gradient check passes a frozen copy.
  */
-export function lossAndGrad(params: Params, grads: Params, a: Architecture, batch: Batch, w: LossWeights = DEFAULT_WEIGHTS, target: Params = params): Losses {
+export function lossAndGrad(params: Params, grads: Params, a: Architecture, batch: Batch, w: LossWeights = DEFAULT_WEIGHTS, target: Params = params, rows?: CostRows): Losses {
   const { B, H } = batch;
   const Z = a.latent_dim, A = a.act_dim, O = a.obs_dim;
   const rho = horizonWeights(w, H);
-  const L: Losses = { total: 0, consistency: 0, cost: 0, events: 0, decoder: 0 };
+  const L: Losses = { total: 0, consistency: 0, cost: 0, events: 0, decoder: 0, relabel: 0 };
 
   // Targets: the encoder's latents of the real observations 1..H, without gradient.
   const targets: Float64Array[] = [];
@@ -96,6 +102,10 @@ export function lossAndGrad(params: Params, grads: Params, a: Architecture, batc
     ddec.push(dy);
   }
   L.total = w.consistency * L.consistency + w.cost * L.cost + w.events * L.events + w.decoder * L.decoder;
+  if (rows && rows.B > 0 && w.relabel > 0) {
+    L.relabel = costRowsLossAndGrad(params, grads, a, rows, w.relabel);
+    L.total += w.relabel * L.relabel;
+  }
 
   // Backward through time: dz[t] collects the decoder, cost, events and the dynamics step t -> t+1.
   for (let t = H; t >= 0; t--) {
@@ -114,6 +124,18 @@ export function lossAndGrad(params: Params, grads: Params, a: Architecture, batc
   return L;
 }
 
+/** Mean squared error of cost(enc(obs), act) against the rows' labels; its gradient (x weight) into grads. */
+function costRowsLossAndGrad(params: Params, grads: Params, a: Architecture, rows: CostRows, weight: number): number {
+  const { B } = rows, Z = a.latent_dim, A = a.act_dim;
+  const enc = headForward(params, a, "enc", rows.obs, B);
+  const c = headForward(params, a, "cost", concat(headOut(enc), rows.act, B, Z, A), B);
+  const y = headOut(c), dy = new Float64Array(B);
+  let loss = 0;
+  for (let b = 0; b < B; b++) { const e = y[b]! - rows.cost[b]!; loss += e * e / B; dy[b] = 2 * weight * e / B; }
+  headBackward(params, grads, enc, split(headBackward(params, grads, c, dy), B, Z, A));
+  return loss;
+}
+
 export interface Evaluation extends Losses {
   /** RMS error of the decoded k-step prediction against the real observation, k = 0..H (normalised units). */
   kstep_rmse: number[];
@@ -124,7 +146,7 @@ export function evaluate(run: HeadRunner, a: Architecture, batch: Batch, w: Loss
   const { B, H } = batch;
   const Z = a.latent_dim, A = a.act_dim, O = a.obs_dim;
   const rho = horizonWeights(w, H);
-  const L: Evaluation = { total: 0, consistency: 0, cost: 0, events: 0, decoder: 0, kstep_rmse: [] };
+  const L: Evaluation = { total: 0, consistency: 0, cost: 0, events: 0, decoder: 0, relabel: 0, kstep_rmse: [] };
   let z = run("enc", batch.obs[0]!, B);
   for (let t = 0; t <= H; t++) {
     const y = run("dec", z, B), o = batch.obs[t]!;

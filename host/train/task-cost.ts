@@ -1,19 +1,36 @@
-// Task-cost labels for training from logs: the distance (m) of the arm's tool point (the flange,
-// forward kinematics of the logged q on the board's RobotModel, host/eval/arm.ts) to the task
-// target, which the logs carry as percept object TARGET_OBJECT_ID. The cost head learns it, and
-// the planner, which minimises that head, then moves the flange toward whatever target it
-// perceives. Used by host/cli/train.ts; docs/TRAINING.md "Cost".
+// Task-cost labels for training from logs: the distance (m) from the task target, which the logs
+// carry as percept object TARGET_OBJECT_ID, to where the arm's tool point (the flange, forward
+// kinematics on the board's RobotModel, host/eval/arm.ts) goes under the step's action, i.e. the
+// FK of the commanded joint target a_t. The cost head learns it, and the planner, which minimises
+// that head, chooses joint targets that put the flange on whatever target it perceives.
+//
+// Why the commanded target and not q_{t+1}: an action is an absolute joint target that the
+// controller reaches over the next few hundred ms (slew-limited), so one 20 ms step of q moves the
+// flange by millimetres whatever the action; a 3-step horizon cannot see the difference between
+// actions through q_{t+1}, but it sees it directly through a_t (docs/TRAINING.md "Cost").
+// Used by host/cli/train.ts; the relabelling of targets (host/train/relabel.ts) uses the same
+// function, so both label the same quantity.
 import type { LoadedBoard } from "../board/load.js";
 import { ArmKinematics } from "../eval/arm.js";
 import { TARGET_OBJECT_ID } from "../model/observation.js";
 import type { EpisodeSpec } from "./frames.js";
 
+/** The task cost as a function of the commanded joint target (rad) and the target point (m). */
+export interface TargetCost {
+  /** Offset of the target's x in the raw observation (y, z follow). */
+  targetAt: number;
+  /** Where the tool point goes under joint target q (m). */
+  tool(q: ArrayLike<number>): [number, number, number];
+  /** The label: |tool(q) - target|, m. */
+  distance(q: ArrayLike<number>, target: ArrayLike<number>): number;
+}
+
 /**
- * The cost of a step, `|tool(q_{t+1}) - target_{t+1}|` (m), from the observation after the step;
- * undefined when the board has no robot model or the spec does not observe the target (the cost
- * then stays 0, as before). `spec.joints` must be the board's joints in board order.
+ * The target cost for a board, or undefined when the board has no robot model or the spec does
+ * not observe the target (the cost then stays 0). `spec.joints` must be the board's joints in
+ * board order.
  */
-export function targetDistanceCost(lb: LoadedBoard, spec: Pick<EpisodeSpec, "joints" | "objects">): EpisodeSpec["cost"] | undefined {
+export function targetCost(lb: LoadedBoard, spec: Pick<EpisodeSpec, "joints" | "objects">): TargetCost | undefined {
   const k = spec.objects.indexOf(TARGET_OBJECT_ID);
   if (!lb.robot || k < 0) return undefined;
   const names = lb.board.joints.map((j) => j.name);
@@ -21,9 +38,22 @@ export function targetDistanceCost(lb: LoadedBoard, spec: Pick<EpisodeSpec, "joi
     throw new Error(`${lb.file}: joints: the logs' joints (${spec.joints.join(", ")}) are not the board's (${names.join(", ")}); the cost needs its forward kinematics`);
   }
   const arm = new ArmKinematics(lb);
-  const J = spec.joints.length, at = 2 * J + 3 * k;
-  return (_obs, _act, next) => {
-    const p = arm.tool(Array.from(next.subarray(0, J)));
-    return Math.hypot(p[0] - next[at]!, p[1] - next[at + 1]!, p[2] - next[at + 2]!);
+  const J = spec.joints.length;
+  const tool = (q: ArrayLike<number>) => arm.tool(Array.from(q).slice(0, J)) as [number, number, number];
+  return {
+    targetAt: 2 * J + 3 * k,
+    tool,
+    distance(q, target) {
+      const p = tool(q);
+      return Math.hypot(p[0] - target[0]!, p[1] - target[1]!, p[2] - target[2]!);
+    },
   };
+}
+
+/** The episode cost of a step: |tool(a_t) - target_{t+1}| (m). */
+export function targetDistanceCost(lb: LoadedBoard, spec: Pick<EpisodeSpec, "joints" | "objects">): EpisodeSpec["cost"] | undefined {
+  const tc = targetCost(lb, spec);
+  if (!tc) return undefined;
+  const at = tc.targetAt;
+  return (_obs, act, next) => tc.distance(act, next.subarray(at, at + 3));
 }

@@ -13,6 +13,7 @@ import { DatasetError, batchSampler, computeStats, splitEpisodes, windows, type 
 import { DEFAULT_WEIGHTS, lossAndGrad, type Evaluation, type LossWeights, type Losses } from "./objective.js";
 import { zerosLike, type Params } from "./net.js";
 import { buildModel, initParams, paramCount, paramsFromModel } from "./params.js";
+import { GoalRelabel, type RelabelOptions } from "./relabel.js";
 import { CoreValidator } from "./validate.js";
 
 export interface TrainOptions {
@@ -33,6 +34,8 @@ export interface TrainOptions {
   /** Write a checkpoint model folder every this many steps (0: never); needs outDir. */
   checkpointEvery: number;
   outDir?: string;
+  /** Goal-relabelled cost rows each step (host/train/relabel.ts); off when absent. */
+  relabel?: RelabelOptions;
   /** Continue from this model (its architecture and normalisation statistics are kept). */
   init?: Model;
   progress?: (p: Progress) => void;
@@ -136,14 +139,15 @@ export async function train(set: EpisodeSet, opts: TrainOptions): Promise<TrainR
   const initialVal = validate();
   let trainMs = 0;
   const t0 = performance.now();
-  const acc: Losses = { total: 0, consistency: 0, cost: 0, events: 0, decoder: 0 };
+  const acc: Losses = { total: 0, consistency: 0, cost: 0, events: 0, decoder: 0, relabel: 0 };
+  const relabel = o.relabel && o.relabel.batch > 0 ? new GoalRelabel(trainEps, stats, o.relabel, o.seed) : null;
   let accN = 0;
   let lastVal = initialVal;
   curve.push({ step: 0, train: { ...acc }, val: initialVal });
   for (let step = 1; step <= o.steps; step++) {
     const s0 = performance.now();
     const batch = next();
-    const L = lossAndGrad(params, grads, a, batch, o.weights);
+    const L = lossAndGrad(params, grads, a, batch, o.weights, params, relabel?.next());
     adam.step(params, grads);
     trainMs += performance.now() - s0;
     if (!Number.isFinite(L.total)) throw new Error(`training diverged at step ${step}: loss ${L.total} (lower --lr?)`);

@@ -43,7 +43,7 @@ export class CoreValidator {
     this.core.install(model, VALIDATION_BATCH);
     const a = model.manifest.architecture;
     const run = coreRunner(this.core, a, VALIDATION_BATCH);
-    const sum: Evaluation = { total: 0, consistency: 0, cost: 0, events: 0, decoder: 0, kstep_rmse: new Array<number>(H + 1).fill(0) };
+    const sum: Evaluation = { total: 0, consistency: 0, cost: 0, events: 0, decoder: 0, relabel: 0, kstep_rmse: new Array<number>(H + 1).fill(0) };
     for (let i = 0; i < ws.length; i += VALIDATION_BATCH) {
       const chunk = ws.slice(i, i + VALIDATION_BATCH);
       const e = evaluate(run, a, makeBatch(chunk, H, stats), w);

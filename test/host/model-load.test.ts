@@ -10,6 +10,8 @@ import type { Architecture } from "../../host/model/arch.js";
 import { ModelError } from "../../host/model/errors.js";
 import { loadModelDir, sha256Hex } from "../../host/model/load.js";
 import { checkBoardFit, parseManifest, type Manifest } from "../../host/model/manifest.js";
+import { DEFAULT_PLANNER } from "../../host/model/core-wm.js";
+import { modelPlanner } from "../../host/loop/planner.js";
 import { randomManifest, randomTensors, writeModelDir } from "../../host/model/random.js";
 import { readSafetensors, writeSafetensors } from "../../host/model/safetensors.js";
 
@@ -112,6 +114,16 @@ test("the safetensors reader refuses other dtypes, bad offsets, overlaps and jun
   expectModelError(() => readSafetensors(huge, "f"), /header length/, /exceeds/);
 });
 
+test("the manifest's planner settings override the defaults and a caller's options override them", () => {
+  const m = { ...randomManifest(ARCH, 1), planner: { temperature: 0.02, std_init: 0.7, risk_weight: 3 } };
+  const o = { ...DEFAULT_PLANNER, ...modelPlanner(parseManifest(JSON.stringify(m), "m")), ...{ riskWeight: 0 } };
+  assert.equal(o.temperature, 0.02);
+  assert.equal(o.stdInit, 0.7);
+  assert.equal(o.stdMin, DEFAULT_PLANNER.stdMin);
+  assert.equal(o.riskWeight, 0);
+  assert.deepEqual(modelPlanner(randomManifest(ARCH, 1)), {});
+});
+
 test("manifest errors name the field and the reason", () => {
   const m = randomManifest(ARCH, 1);
   const bad = (patch: (x: Record<string, any>) => void) => { const x = structuredClone(m) as Record<string, any>; patch(x); return JSON.stringify(x); };
@@ -122,6 +134,9 @@ test("manifest errors name the field and the reason", () => {
   expectModelError(() => parseManifest(bad((x) => { x.observation.std[2] = 0; }), "m"), /observation\.std\[2\]/, /must be > 0/);
   expectModelError(() => parseManifest(bad((x) => { x.action.low.pop(); }), "m"), /action\.low/, /2 entries, expected 3/);
   expectModelError(() => parseManifest(bad((x) => { x.weights.sha256 = "xyz"; }), "m"), /weights\.sha256/, /pattern/);
+  expectModelError(() => parseManifest(bad((x) => { x.planner = { temperature: 0 }; }), "m"), /planner\.temperature/, /must be > 0/);
+  expectModelError(() => parseManifest(bad((x) => { x.planner = { horizon: 5 }; }), "m"), /^planner$/, /unknown field "horizon"/);
+  expectModelError(() => parseManifest(bad((x) => { x.planner = { std_init: 0.5, std_min: 1 }; }), "m"), /planner\.std_min/, /must not exceed planner\.std_init/);
   expectModelError(() => checkBoardFit(m, "m", "sim-arm", ["joint1", "joint2"]), /action\.names/, /do not match the board's joints/);
   expectModelError(() => checkBoardFit(m, "m", "other", ["joint1", "joint2", "joint3"]), /^board$/, /trained for board "sim-arm"/);
 });

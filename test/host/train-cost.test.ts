@@ -46,7 +46,7 @@ test("the sim driver reports the world's target as percept object 9; the board's
   assert.ok(c.every((v) => v > 0.1 && v < 1.5), `costs ${c.slice(0, 4)}`);
 });
 
-test("cost label = distance of the flange to the target on a hand-checked pose", () => {
+test("cost label = distance of the flange under the commanded joint target to the target, on a hand-checked pose", () => {
   const objects = [1, 2, TARGET_OBJECT_ID];
   const cost = targetDistanceCost(lb, { joints, objects })!;
   assert.ok(cost);
@@ -60,6 +60,12 @@ test("cost label = distance of the flange to the target on a hand-checked pose",
   assert.ok(Math.abs(cost(new Float64Array(next.length), new Float64Array(J), next) - 0.5) < 1e-6);
   next.set([0.088, 0, 0.926], 2 * J + 6);
   assert.ok(cost(new Float64Array(next.length), new Float64Array(J), next) < 1e-6);
+  // The label follows the commanded target a_t, not where the joints are after the step: joint
+  // angles far from 0 in next change nothing, a commanded elbow bend does.
+  next.set([0.5, -0.3, 0.2, -1.5, 0.1, 1.2, 0.7], 0);
+  assert.ok(cost(new Float64Array(next.length), new Float64Array(J), next) < 1e-6);
+  const bent = new Float64Array(J); bent[3] = -1.5;
+  assert.ok(cost(new Float64Array(next.length), bent, next) > 0.1);
   // No target tracked: no cost function (labels stay 0).
   assert.equal(targetDistanceCost(lb, { joints, objects: [1, 2] }), undefined);
 });

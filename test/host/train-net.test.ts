@@ -31,11 +31,15 @@ test("backward pass matches central finite differences of the whole objective", 
   const rnd = mulberry32(11);
   for (const [k, x] of params) if (k.includes(".ln.")) for (let i = 0; i < x.length; i++) x[i]! += (rnd() - 0.5) * 0.4;
   const batch = randomBatch(TINY, 3, 3, 5);
+  // Goal-relabelled cost rows (host/train/relabel.ts) go through the encoder and the cost head too.
+  const rv = mulberry32(17), rv1 = (n: number) => Float64Array.from({ length: n }, () => rv() * 2 - 1);
+  const rows = { B: 4, obs: rv1(4 * TINY.obs_dim), act: rv1(4 * TINY.act_dim), cost: rv1(4) };
   const grads = zerosLike(params);
-  lossAndGrad(params, grads, TINY, batch);
+  const withRows = lossAndGrad(params, grads, TINY, batch, DEFAULT_WEIGHTS, params, rows);
+  assert.ok(withRows.relabel > 0 && withRows.total > lossAndGrad(params, zerosLike(params), TINY, batch).total);
   // Stop-gradient: the targets' encoder is a frozen copy, as the analytic gradient assumes.
   const frozen = new Map([...params].map(([k, v]) => [k, v.slice()]));
-  const loss = () => lossAndGrad(params, zerosLike(params), TINY, batch, DEFAULT_WEIGHTS, frozen).total;
+  const loss = () => lossAndGrad(params, zerosLike(params), TINY, batch, DEFAULT_WEIGHTS, frozen, rows).total;
   const h = 1e-6;
   let checked = 0, worst = 0;
   for (const [name, x] of params) {
