@@ -10,11 +10,11 @@ import { EXIT_OK, UsageError, makeOut } from "./output.js";
 export const collectCommand: Command = {
   name: "collect",
   summary: "record exploration episodes on a simulated board (scripted motions around the cup plus seeded noise) as training logs",
-  usage: "worldcore collect [--board NAME] --episodes N --out DIR [--seed S] [--duration S] [--noise RAD] [--json]",
+  usage: "worldcore collect [--board NAME] --episodes N --out DIR [--seed S] [--duration S] [--noise RAD] [--knock-every N] [--json]",
   async run(argv) {
     const { values } = parse(argv, {
       board: { type: "string" }, episodes: { type: "string" }, out: { type: "string" }, seed: { type: "string" },
-      duration: { type: "string" }, noise: { type: "string" },
+      duration: { type: "string" }, noise: { type: "string" }, "knock-every": { type: "string" },
     });
     const out = makeOut(values.json === true);
     if (!values.out) throw new UsageError("--out DIR is required");
@@ -24,15 +24,17 @@ export const collectCommand: Command = {
     if (!Number.isInteger(episodes) || !Number.isInteger(seed)) throw new UsageError(`--episodes and --seed expect integers, got "${values.episodes}" and "${values.seed}"`);
     const duration_s = num(values.duration, "--duration", 6, 0.5);
     const noise_rad = num(values.noise, "--noise", 0.05, 0);
+    const knock_every = num(values["knock-every"], "--knock-every", 0, 0);
+    if (!Number.isInteger(knock_every)) throw new UsageError(`--knock-every expects an integer, got "${values["knock-every"]}"`);
     const lb = loadBoard(values.board ?? DEFAULT_BOARD);
     if (lb.board.drivers.kind !== "sim") throw new UsageError(`--board: collect needs a simulated board (drivers.kind "sim"); ${lb.board.name} has "${lb.board.drivers.kind}"`);
-    out.log(`worldcore collect: ${episodes} episodes of ${duration_s} s on ${lb.board.name}, seed ${seed}, noise ${noise_rad} rad -> ${values.out}`);
+    out.log(`worldcore collect: ${episodes} episodes of ${duration_s} s on ${lb.board.name}, seed ${seed}, noise ${noise_rad} rad${knock_every ? `, every ${knock_every}th episode knocks the task cup over` : ""} -> ${values.out}`);
     const done = await collect({
-      board: lb, episodes, seed, out: resolve(values.out), duration_s, noise_rad,
-      onEpisode: (e) => out.progress(`episode ${e.index + 1}/${episodes}: ${e.messages} log messages${e.cup_fell ? ", cup fell" : ""}`),
+      board: lb, episodes, seed, out: resolve(values.out), duration_s, noise_rad, knock_every,
+      onEpisode: (e) => out.progress(`episode ${e.index + 1}/${episodes}: ${e.messages} log messages${e.knock ? " (knock)" : ""}${e.cup_fell ? ", cup fell" : ""}${e.cup_tipped ? ", cup knocked over" : ""}`),
     });
-    const fell = done.filter((e) => e.cup_fell).length;
-    out.log(`wrote ${done.length} logs (${done.reduce((s, e) => s + e.messages, 0)} messages) to ${values.out}; a cup fell in ${fell}`);
-    return out.done({ ok: true, out: values.out, episodes: done.length, seed, duration_s, cup_fell_episodes: fell, files: done.map((e) => e.file) }, EXIT_OK);
+    const fell = done.filter((e) => e.cup_fell).length, tipped = done.filter((e) => e.cup_tipped).length;
+    out.log(`wrote ${done.length} logs (${done.reduce((s, e) => s + e.messages, 0)} messages) to ${values.out}; a cup fell off the table in ${fell}, was knocked over in ${tipped}`);
+    return out.done({ ok: true, out: values.out, episodes: done.length, seed, duration_s, cup_fell_episodes: fell, cup_tipped_episodes: tipped, files: done.map((e) => e.file) }, EXIT_OK);
   },
 };

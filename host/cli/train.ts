@@ -27,13 +27,13 @@ export const trainCommand: Command = {
   name: "train",
   summary: "train a world model from flight logs (or the synthetic plant) into a model folder",
   usage: "worldcore train (--logs DIR [--board NAME] | --synthetic N) --out models/NAME [--init models/OLD] [--steps N] [--seed S]\n" +
-    "       [--batch N] [--horizon N] [--hidden N] [--latent N] [--lr X] [--val-every N] [--checkpoint-every N] [--relabel N] [--cost-weight W] [--json]",
+    "       [--batch N] [--horizon N] [--hidden N] [--latent N] [--lr X] [--val-every N] [--checkpoint-every N] [--lr-final X] [--relabel N] [--cost-weight W] [--event-lead STEPS] [--json]",
   async run(argv) {
     const { values } = parse(argv, {
       logs: { type: "string" }, synthetic: { type: "string" }, out: { type: "string" }, init: { type: "string" }, board: { type: "string" },
       steps: { type: "string" }, seed: { type: "string" }, batch: { type: "string" }, horizon: { type: "string" },
       hidden: { type: "string" }, latent: { type: "string" }, lr: { type: "string" },
-      "val-every": { type: "string" }, "checkpoint-every": { type: "string" }, relabel: { type: "string" }, "cost-weight": { type: "string" },
+      "val-every": { type: "string" }, "checkpoint-every": { type: "string" }, relabel: { type: "string" }, "cost-weight": { type: "string" }, "lr-final": { type: "string" }, "event-lead": { type: "string" },
     });
     const out = makeOut(values.json === true);
     if ((values.logs === undefined) === (values.synthetic === undefined)) throw new UsageError("give exactly one of --logs DIR and --synthetic N");
@@ -68,7 +68,10 @@ export const trainCommand: Command = {
         fromBoard = { board: lb.board.name, joints, objects, ...(cost ? { cost } : {}) };
         out.log(cost ? `cost labels: distance (m) from target (object ${TARGET_OBJECT_ID}) to the flange under the commanded joint target; ${relabel ? `${relabel.batch} goal-relabelled rows per step` : "no relabelling"}` : "cost labels: 0 (no robot model or no tracked target)");
       }
-      set = episodesFromLogs(values.logs!, { ...spec, ...fromBoard });
+      // 15 steps (0.3 s at 20 ms): about the time the controller takes to carry a chosen joint target
+      // into the cup; docs/TRAINING.md "Labels".
+      const event_lead_steps = int(values["event-lead"], "--event-lead", 15, 0);
+      set = episodesFromLogs(values.logs!, { ...spec, ...fromBoard, event_lead_steps });
     }
     const dir = resolve(values.out);
     mkdirSync(dir, { recursive: true });
@@ -89,6 +92,7 @@ export const trainCommand: Command = {
       valEvery: int(values["val-every"], "--val-every", Math.min(DEFAULT_TRAIN.valEvery, Math.max(1, Math.floor(steps / 10))), 1),
       checkpointEvery: int(values["checkpoint-every"], "--checkpoint-every", DEFAULT_TRAIN.checkpointEvery, 0),
       outDir: dir, init, progress, relabel,
+      ...(values["lr-final"] !== undefined ? { lrFinal: num(values["lr-final"], "--lr-final", lr, 0) } : {}),
     });
     writeModel(dir, r.model, r.bytes);
     writeFileSync(join(dir, "report.json"), JSON.stringify(r.report, null, 1) + "\n");

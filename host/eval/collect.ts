@@ -10,6 +10,7 @@ import { Rng } from "../drivers/rng.js";
 import { runSession } from "../loop/session.js";
 import { scriptedTask } from "../loop/task.js";
 import type { Vec3 } from "../robot/model.js";
+import { DEFAULT_SPEC, tiltOf } from "../train/frames.js";
 import { ArmKinematics } from "./arm.js";
 import { boardWithCups, drawEpisode, templateCups, TASKS, type Episode } from "./episodes.js";
 import { scriptedJointPath, scriptedWaypoints } from "./policies.js";
@@ -23,11 +24,20 @@ export interface CollectOptions {
   duration_s?: number;
   /** Std of the joint noise added to every way-point (rad). */
   noise_rad?: number;
+  /** Every this many episodes (the last of each group) knocks the task cup over on purpose (0: never). */
+  knock_every?: number;
   onEpisode?(e: CollectedEpisode): void;
 }
 
 export interface CollectedEpisode {
-  index: number; file: string; messages: number; sim_time_s: number; cup_fell: boolean; fault: string;
+  index: number; file: string; messages: number; sim_time_s: number;
+  /** A cup left the table. */
+  cup_fell: boolean;
+  /** A cup ended on its side (tilt past 0.5 rad, the trainer's and eval's "knocked over"). */
+  cup_tipped: boolean;
+  /** Whether the episode knocked the task cup on purpose. */
+  knock: boolean;
+  fault: string;
 }
 
 /**
@@ -47,6 +57,19 @@ export function explorationWaypoints(ep: Episode, start_m: Vec3, rng: Rng): Vec3
   return [...pts, ...scriptedWaypoints(ep, pts.at(-1)!)];
 }
 
+/**
+ * Way-points that knock the task cup over: down behind it (on the base's side) at two thirds of
+ * its height, then through it and 12 cm on, outward. The event head learns what comes before an
+ * object falls only from logs in which objects fall, and the task motions seldom drop one, so
+ * every few episodes of `collect` do it on purpose (docs/EVAL.md "Collect").
+ */
+export function knockWaypoints(ep: Episode, rng: Rng): Vec3[] {
+  const c = ep.cups[0]!.p_m;
+  const r = Math.hypot(c[0], c[1]), ux = c[0] / r, uy = c[1] / r;
+  const z = 0.06 + 0.02 * rng.uniform(), back = 0.13, on = 0.12;
+  return [[c[0] - back * ux, c[1] - back * uy, 0.18], [c[0] - back * ux, c[1] - back * uy, z], [c[0] + on * ux, c[1] + on * uy, z]];
+}
+
 export async function collect(o: CollectOptions): Promise<CollectedEpisode[]> {
   mkdirSync(o.out, { recursive: true });
   const arm = new ArmKinematics(o.board);
@@ -62,7 +85,8 @@ export async function collect(o: CollectOptions): Promise<CollectedEpisode[]> {
     const b = board.board;
     const q0 = (b.drivers as unknown as { initial_q_rad: number[] }).initial_q_rad;
     const rng = new Rng(ep.seed ^ 0xc011ec7);
-    const path = scriptedJointPath(arm, q0, explorationWaypoints(ep, arm.tool(q0), rng));
+    const knock = (o.knock_every ?? 0) > 0 && i % o.knock_every! === o.knock_every! - 1;
+    const path = scriptedJointPath(arm, q0, knock ? knockWaypoints(ep, rng) : explorationWaypoints(ep, arm.tool(q0), rng));
     const offsets_rad = path.q_rad.map((q) => q.map((v, j) => {
       const lim = b.joints[j]!.limits;
       return Math.min(lim.q_max_rad - 0.1, Math.max(lim.q_min_rad + 0.1, v + noise * rng.normal())) - q0[j]!;
@@ -74,7 +98,8 @@ export async function collect(o: CollectOptions): Promise<CollectedEpisode[]> {
       task: scriptedTask(b, { offsets_rad, segment_s, hold_s: 0.1 }),
       record: { path: file },
     });
-    const e: CollectedEpisode = { index: i, file, messages: s.recording?.messages ?? 0, sim_time_s: s.sim_time_s, cup_fell: s.world?.cup_on_table === false, fault: s.fault };
+    const e: CollectedEpisode = { index: i, file, messages: s.recording?.messages ?? 0, sim_time_s: s.sim_time_s, cup_fell: s.world?.cup_on_table === false,
+      cup_tipped: ((s.world?.cups ?? []) as { quat: number[] }[]).some((c) => tiltOf(c.quat) > DEFAULT_SPEC.fall_tilt_rad), knock, fault: s.fault };
     done.push(e);
     o.onEpisode?.(e);
   }

@@ -3,6 +3,7 @@
 // forward kinematics of the true joint angles, cup poses). Called by host/cli/eval.ts and tests.
 import type { LoadedBoard } from "../board/load.js";
 import { boardModelDir } from "../loop/planner.js";
+import { tiltOf } from "../train/frames.js";
 import { runSession, type SessionSummary } from "../loop/session.js";
 import { round } from "../loop/stats.js";
 import type { Vec3 } from "../robot/model.js";
@@ -73,12 +74,8 @@ export interface EvalReport {
   draws: Episode[];
 }
 
-/** Tilt of a cup's axis from vertical (rad), from its orientation quaternion [w, x, y, z]. */
-export function tilt_rad(quat: number[]): number {
-  const [, x, y] = quat as [number, number, number, number];
-  // z component of R * e_z = 1 - 2(x^2 + y^2).
-  return Math.acos(Math.max(-1, Math.min(1, 1 - 2 * (x * x + y * y))));
-}
+/** Tilt of a cup's axis from vertical (rad), from its orientation quaternion [w, x, y, z]; the trainer's fall labels use the same. */
+export const tilt_rad = (quat: number[]): number => tiltOf(quat);
 
 interface CupTruth { id: number; p_m: Vec3; quat: number[]; on_table: boolean }
 

@@ -16,14 +16,15 @@ export class Adam {
     this.v = new Map([...params].map(([k, x]) => [k, new Float64Array(x.length)]));
   }
 
-  /** Applies one step and zeroes the gradients; returns the gradient norm before clipping. */
-  step(params: Params, grads: Params): number {
+  /** Applies one step (at learning rate `lr`, default the options') and zeroes the gradients; returns the gradient norm before clipping. */
+  step(params: Params, grads: Params, lrNow: number = this.o.lr): number {
     let sq = 0;
     for (const g of grads.values()) for (let i = 0; i < g.length; i++) sq += g[i]! * g[i]!;
     const norm = Math.sqrt(sq);
     const scale = norm > this.o.clipNorm ? this.o.clipNorm / norm : 1;
     this.t++;
-    const { lr, beta1, beta2, eps } = this.o;
+    const { beta1, beta2, eps } = this.o;
+    const lr = lrNow;
     const c1 = 1 - beta1 ** this.t, c2 = 1 - beta2 ** this.t;
     for (const [name, x] of params) {
       const g = grads.get(name)!, m = this.m.get(name)!, v = this.v.get(name)!;

@@ -15,15 +15,30 @@ export interface EpisodeSpec {
   joints: string[];
   /** Percept object ids whose positions join the observation (x, y, z each, in this order); [] for none. */
   objects: number[];
-  /** An object falls when its z drops more than this below its first observed z (m). */
+  /** An object falls when its z drops more than this below its first observed z (m)... */
   fall_drop_m: number;
+  /** ...or when it tips over: its axis more than this from vertical (rad; eval's "tipped", 0.5). */
+  fall_tilt_rad: number;
+  /**
+   * A step is labelled with an event when the event happens within this many steps after it (0:
+   * during the step itself). The planner's actions are joint targets the arm reaches over a few
+   * hundred ms, so the action that dooms a cup comes well before the cup falls; a lead lets the
+   * event head warn when that action is chosen, not when it is too late.
+   */
+  event_lead_steps: number;
   /** Task cost of step t from the raw observations before and after and the action; default 0. */
   cost?: (obs: Float64Array, act: Float64Array, next: Float64Array) => number;
   /** Segments shorter than this many steps are dropped. */
   min_steps: number;
 }
 
-export const DEFAULT_SPEC: Omit<EpisodeSpec, "joints"> = { step_us: 20000, objects: [], fall_drop_m: 0.05, min_steps: 4 };
+export const DEFAULT_SPEC: Omit<EpisodeSpec, "joints"> = { step_us: 20000, objects: [], fall_drop_m: 0.05, fall_tilt_rad: 0.5, event_lead_steps: 0, min_steps: 4 };
+
+/** Angle of a body's z axis from vertical (rad), from its quaternion [w, x, y, z]. */
+export function tiltOf(quat: ArrayLike<number>): number {
+  const x = quat[1]!, y = quat[2]!;
+  return Math.acos(Math.min(1, Math.max(-1, 1 - 2 * (x * x + y * y))));
+}
 
 export function observationNames(spec: Pick<EpisodeSpec, "joints" | "objects">): string[] {
   return [
@@ -109,11 +124,17 @@ export function episodeFromFrames(episodeId: string, messages: LoggedFrame[], sp
   const sT = sensors.map((s) => s.t_us), cT = cmds.map((c) => c.t_us!), pT = plans.map((p) => p.t), oT = percepts.map((p) => p.t_us);
 
   // Object tracks: zero-order hold of the last percept (the first one before it was seen).
-  const poseAt = (id: number, t: number): number[] => {
-    for (let i = lastAtOrBefore(oT, t); i >= 0; i--) { const o = percepts[i]!.obj.find((x) => x.id === id); if (o) return o.p; }
+  const objectAt = (id: number, t: number): { p: number[]; quat: number[] } => {
+    for (let i = lastAtOrBefore(oT, t); i >= 0; i--) { const o = percepts[i]!.obj.find((x) => x.id === id); if (o) return o; }
     const first = percepts.find((f) => f.obj.some((x) => x.id === id))?.obj.find((x) => x.id === id);
     if (!first) throw new DatasetError(episodeId, `object ${id}`, "never appears in a percept frame");
-    return first.p;
+    return first;
+  };
+  const poseAt = (id: number, t: number): number[] => objectAt(id, t).p;
+  // Fallen: below its resting height, or on its side (an object without an orientation never tips).
+  const fallen = (id: number, restZ: number, t: number): boolean => {
+    const o = objectAt(id, t);
+    return o.p[2]! < restZ - spec.fall_drop_m || (o.quat?.length === 4 && tiltOf(o.quat) > spec.fall_tilt_rad);
   };
   percepts.forEach((f) => f.obj.forEach((o) => {
     if (o.p.length !== 3 || !o.p.every(Number.isFinite)) throw new DatasetError(episodeId, `percept frame seq ${f.seq} object ${o.id}`, `p must be 3 finite numbers, got ${JSON.stringify(o.p)}`);
@@ -153,7 +174,9 @@ export function episodeFromFrames(episodeId: string, messages: LoggedFrame[], sp
       };
       obs.forEach((o, i) => ep.obs.set(o, i * O));
       acts.forEach((a, i) => ep.act.set(a, i * A));
-      evs.forEach((e, i) => ep.events.set(e, i * EVENTS));
+      // Lead: step i carries every event of steps i..i+lead.
+      const lead = spec.event_lead_steps;
+      evs.forEach((e, i) => e.forEach((v, k) => { if (v) for (let j = Math.max(0, i - lead); j <= i; j++) ep.events[j * EVENTS + k] = 1; }));
       segments.push(ep);
     }
     obs = []; acts = []; costs = []; evs = [];
@@ -168,11 +191,7 @@ export function episodeFromFrames(episodeId: string, messages: LoggedFrame[], sp
     // contact_lost stays 0: no frame in the schema reports contact yet (docs/TRAINING.md).
     let fell = 0;
     const lost = 0;
-    spec.objects.forEach((_, i) => {
-      const za = oa[2 * J + 3 * i + 2]!, zb = ob[2 * J + 3 * i + 2]!;
-      const floor = restZ[i]! - spec.fall_drop_m;
-      if (za >= floor && zb < floor) fell = 1;
-    });
+    spec.objects.forEach((oid, i) => { if (!fallen(oid, restZ[i]!, ta) && fallen(oid, restZ[i]!, tb)) fell = 1; });
     obs.push(ob); acts.push(a.q.slice()); evs.push([fell, lost]);
     costs.push(spec.cost ? spec.cost(oa, act, ob) : 0);
   }

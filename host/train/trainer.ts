@@ -34,6 +34,8 @@ export interface TrainOptions {
   /** Write a checkpoint model folder every this many steps (0: never); needs outDir. */
   checkpointEvery: number;
   outDir?: string;
+  /** Learning rate at the last step: cosine decay from adam.lr (default: no decay). */
+  lrFinal?: number;
   /** Goal-relabelled cost rows each step (host/train/relabel.ts); off when absent. */
   relabel?: RelabelOptions;
   /** Continue from this model (its architecture and normalisation statistics are kept). */
@@ -63,6 +65,7 @@ export interface TrainReport {
   data: { board: string; step_us: number; episodes_train: number; episodes_val: number; windows_train: number; windows_val: number; data_sha256: string[]; init?: string };
   loss_weights: LossWeights;
   lr: number;
+  lr_final?: number;
   curve: CurvePoint[];
   initial_val: Evaluation;
   final_val: Evaluation;
@@ -116,6 +119,17 @@ export function writeModel(dir: string, model: Model, bytes: Uint8Array): void {
 
 const CHECKPOINTS_KEPT = 2;
 
+/**
+ * Cosine decay from adam.lr to lrFinal over the run (Loshchilov & Hutter 2017, without restarts).
+ * A cost head must be precise to a centimetre near the target, and Adam at a constant rate keeps
+ * jittering around that optimum; the decay lets it settle.
+ */
+export function lrAt(o: Pick<TrainOptions, "adam" | "lrFinal" | "steps">, step: number): number {
+  const lr0 = o.adam.lr, lr1 = o.lrFinal ?? lr0;
+  if (o.steps <= 1 || lr1 === lr0) return lr0;
+  return lr1 + 0.5 * (lr0 - lr1) * (1 + Math.cos((Math.PI * (step - 1)) / (o.steps - 1)));
+}
+
 export async function train(set: EpisodeSet, opts: TrainOptions): Promise<TrainResult> {
   const o = opts;
   if (o.init) checkInitFits(o.init, set);
@@ -148,7 +162,7 @@ export async function train(set: EpisodeSet, opts: TrainOptions): Promise<TrainR
     const s0 = performance.now();
     const batch = next();
     const L = lossAndGrad(params, grads, a, batch, o.weights, params, relabel?.next());
-    adam.step(params, grads);
+    adam.step(params, grads, lrAt(o, step));
     trainMs += performance.now() - s0;
     if (!Number.isFinite(L.total)) throw new Error(`training diverged at step ${step}: loss ${L.total} (lower --lr?)`);
     for (const k of Object.keys(acc) as (keyof Losses)[]) acc[k] += L[k];
@@ -173,7 +187,7 @@ export async function train(set: EpisodeSet, opts: TrainOptions): Promise<TrainR
       windows_train: trainWs.length, windows_val: valWs.length, data_sha256: set.dataSha256,
       ...(o.init ? { init: o.init.manifest.weights.sha256 } : {}),
     },
-    loss_weights: o.weights, lr: o.adam.lr, curve, initial_val: initialVal, final_val: lastVal,
+    loss_weights: o.weights, lr: o.adam.lr, ...(o.lrFinal !== undefined ? { lr_final: o.lrFinal } : {}), curve, initial_val: initialVal, final_val: lastVal,
     val_ratio: lastVal.total / initialVal.total,
     steps_per_s: o.steps / (trainMs / 1000), seconds: (performance.now() - t0) / 1000,
     weights_sha256: model.manifest.weights.sha256,

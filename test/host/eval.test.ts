@@ -127,3 +127,23 @@ test("collect writes one log per episode that train reads; eval --logs reports t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("collect --knock-every: the knock episode tips the task cup over and the trainer labels the fall, with its lead", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "wc-knock-"));
+  try {
+    const done = await collect({ board: lb, episodes: 2, seed: 5, out: dir, duration_s: 3, knock_every: 2 });
+    assert.deepEqual(done.map((e) => e.knock), [false, true]);
+    assert.equal(done[1]!.cup_tipped, true, "the knock episode left the cup standing");
+    const spec = { board: "sim-arm", joints: lb.board.joints.map((j) => j.name) };
+    const falls = (lead: number) => episodesFromLogs(dir, { ...spec, event_lead_steps: lead }).episodes.map((e) => {
+      let n = 0;
+      for (let t = 0; t < e.steps; t++) n += e.events[2 * t]!;
+      return n;
+    });
+    // One fall (a tip-over is a fall), labelled on its step, and with a lead on the 15 before it too.
+    assert.equal(falls(0)[1], 1);
+    assert.equal(falls(15)[1], 16);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -25,7 +25,7 @@ const spec = { ...DEFAULT_SPEC, step_us: STEP, joints: ["j1", "j2"], objects: [1
  * A 1 kHz log of `ms` milliseconds: q_j(t) = (j+1) t_s (so resampling is checkable exactly),
  * the core's command q = q(t) + 0.1, a cup (percept id 1) that falls (z drops 0.2 m) at `fallMs`.
  */
-function fakeLog(ms: number, opts: { fallMs?: number; dampFrom?: number; dampTo?: number; withCmd?: boolean } = {}): LoggedFrame[] {
+function fakeLog(ms: number, opts: { fallMs?: number; tipMs?: number; dampFrom?: number; dampTo?: number; withCmd?: boolean } = {}): LoggedFrame[] {
   const out: LoggedFrame[] = [];
   for (let i = 0; i <= ms; i++) {
     const t = 1_000_000 + i * 1000, ts = t / 1e6;
@@ -37,7 +37,10 @@ function fakeLog(ms: number, opts: { fallMs?: number; dampFrom?: number; dampTo?
     }
     if (i % 10 === 0) {
       const fallen = opts.fallMs !== undefined && i >= opts.fallMs;
-      const p: PerceptFrame = { v: 1, k: "percept", seq: i, t_us: t, obj: [{ id: 1, p: [0.5, 0, fallen ? 0.55 : 0.75], quat: [1, 0, 0, 0] }] };
+      // Tipped: lying on its side (90 degrees about x), its centre barely lower.
+      const tipped = opts.tipMs !== undefined && i >= opts.tipMs;
+      const quat = tipped ? [Math.SQRT1_2, Math.SQRT1_2, 0, 0] : [1, 0, 0, 0];
+      const p: PerceptFrame = { v: 1, k: "percept", seq: i, t_us: t, obj: [{ id: 1, p: [0.5, 0, fallen ? 0.55 : tipped ? 0.74 : 0.75], quat }] };
       msg(p, "inbox");
     }
   }
@@ -73,6 +76,16 @@ test("labels: object_falls on the step its z drops below rest - fall_drop_m; con
   const bad = fakeLog(100);
   (bad.find((m) => m.frame.k === "percept" && m.frame.seq === 20)!.frame as PerceptFrame).obj[0]!.p = [0.5, 0];
   assert.throws(() => episodeFromFrames("b.mcap", bad, spec), /b\.mcap: percept frame seq 20 object 1: p must be 3 finite numbers/);
+});
+
+test("labels: a cup knocked over (tilt past fall_tilt_rad) falls too; event_lead_steps marks the steps before a fall", () => {
+  const [tip] = episodeFromFrames("log", fakeLog(200, { tipMs: 130 }), spec);
+  const steps = (ep: typeof tip) => [...Array(ep!.steps).keys()].filter((k) => ep!.events[2 * k] === 1);
+  assert.deepEqual(steps(tip), [6]);
+  const [lead] = episodeFromFrames("log", fakeLog(200, { fallMs: 90 }), { ...spec, event_lead_steps: 3 });
+  assert.deepEqual(steps(lead), [1, 2, 3, 4]);
+  const [early] = episodeFromFrames("log", fakeLog(200, { fallMs: 30 }), { ...spec, event_lead_steps: 3 });
+  assert.deepEqual(steps(early), [0, 1]);
 });
 
 test("a spell outside running (damping) cuts the episode into segments; plans stand in when no command was logged", () => {
