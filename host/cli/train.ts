@@ -21,6 +21,9 @@ function int(v: string | undefined, flag: string, fallback: number, min: number)
   return n;
 }
 
+/** Planner settings for a model whose cost is the target distance in metres. */
+export const TARGET_PLANNER = { temperature: 0.02, std_init: 1, std_min: 0.05 } as const;
+
 const f = (v: number) => (v < 0.01 ? v.toExponential(2) : v.toFixed(4));
 
 export const trainCommand: Command = {
@@ -49,6 +52,7 @@ export const trainCommand: Command = {
 
     let set;
     let relabel: RelabelOptions | undefined;
+    let distanceCost = false;
     if (values.synthetic !== undefined) {
       const n = int(values.synthetic, "--synthetic", 0, 2);
       set = syntheticEpisodes(n, { seed, ...(init ? { step_us: init.manifest.step_us, joints: init.manifest.action.names.length } : {}) });
@@ -63,6 +67,7 @@ export const trainCommand: Command = {
         const objects = init ? spec.objects! : perceivedObjectIds(lb.board);
         const cost = targetDistanceCost(lb, { joints, objects });
         const tc = targetCost(lb, { joints, objects });
+        distanceCost = cost !== undefined;
         const rows = int(values.relabel, "--relabel", 64, 0);
         if (tc && rows > 0) relabel = { cost: tc, batch: rows, box_m: DEFAULT_TARGET_BOX_M };
         fromBoard = { board: lb.board.name, joints, objects, ...(cost ? { cost } : {}) };
@@ -92,6 +97,10 @@ export const trainCommand: Command = {
       valEvery: int(values["val-every"], "--val-every", Math.min(DEFAULT_TRAIN.valEvery, Math.max(1, Math.floor(steps / 10))), 1),
       checkpointEvery: int(values["checkpoint-every"], "--checkpoint-every", DEFAULT_TRAIN.checkpointEvery, 0),
       outDir: dir, init, progress, relabel,
+      // A cost in metres: MPPI's weights exp(-(c - c_min) / T) should fall by e per couple of cm
+      // of imagined distance, not per 0.5 m as TD-MPC2's default (made for returns of tens), and
+      // the search starts at one std of the data's actions (docs/WORLD-MODEL.md "Planner settings").
+      ...(distanceCost ? { planner: { ...TARGET_PLANNER } } : {}),
       ...(values["lr-final"] !== undefined ? { lrFinal: num(values["lr-final"], "--lr-final", lr, 0) } : {}),
     });
     writeModel(dir, r.model, r.bytes);

@@ -2,7 +2,10 @@
 // sessions on a simulated board and scores them from the simulator's truth (tool point by
 // forward kinematics of the true joint angles, cup poses). Called by host/cli/eval.ts and tests.
 import type { LoadedBoard } from "../board/load.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { boardModelDir } from "../loop/planner.js";
+import { paths } from "../paths.js";
 import { tiltOf } from "../train/frames.js";
 import { runSession, type SessionSummary } from "../loop/session.js";
 import { round } from "../loop/stats.js";
@@ -61,6 +64,18 @@ export interface EvalOptions {
   /** Overrides every episode's duration (tests). */
   duration_s?: number;
   onEpisode?(policy: PolicyName, r: EpisodeResult): void;
+}
+
+/**
+ * The model eval plans with when none is given: the board's `model`, else the board's shipped
+ * model `models/<board name>` when that folder exists (sim-arm ships one but does not name it, so
+ * that `worldcore run` keeps its scripted main job without a planner), else none.
+ */
+export function evalModelDir(lb: LoadedBoard): string | null {
+  const own = boardModelDir(lb);
+  if (own) return own;
+  const shipped = join(paths.models, lb.board.name);
+  return existsSync(join(shipped, "manifest.json")) ? shipped : null;
 }
 
 export interface EvalReport {
@@ -147,7 +162,7 @@ export function summarise(policy: PolicyName, results: EpisodeResult[], wall_s: 
 
 export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   const arm = new ArmKinematics(o.board);
-  const model = o.model === undefined ? boardModelDir(o.board) : o.model;
+  const model = o.model === undefined ? evalModelDir(o.board) : o.model;
   const template = templateCups(o.board);
   const draws = Array.from({ length: o.episodes }, (_, i) => {
     const ep = drawEpisode(o.task, o.seed, i, o.unseen === true, template);

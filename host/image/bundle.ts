@@ -59,7 +59,9 @@ async function bundle(): Promise<{ path: string; bytes: Uint8Array }[]> {
     // under Node and require()s "fs" and "path": ship the .wasm under its own name next to the
     // chunks, and give ES modules the __dirname and require a CommonJS module would have.
     loader: { ".wasm": "file" }, assetNames: "[name]",
-    banner: { js: 'import { createRequire as __wcRequire } from "node:module"; const require = __wcRequire(import.meta.url); import { dirname as __wcDirname } from "node:path"; import { fileURLToPath as __wcFileUrl } from "node:url"; const __dirname = __wcDirname(__wcFileUrl(import.meta.url));' },
+    // And msgpackr's native string extractor off, as bin/worldcore.js does (costlier than it saves
+    // on small frames); set before the bundled msgpackr initialises, in every chunk and worker.
+    banner: { js: 'import { createRequire as __wcRequire } from "node:module"; const require = __wcRequire(import.meta.url); import { dirname as __wcDirname } from "node:path"; import { fileURLToPath as __wcFileUrl } from "node:url"; const __dirname = __wcDirname(__wcFileUrl(import.meta.url)); process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED ??= "true";' },
   });
   if (r.errors.length) throw new ImageError("IMAGE_BUILD", "host bundle", "esbuild", r.errors.map((e) => e.text).join("; "));
   const files = r.outputFiles.map((f) => ({ path: `host/${f.path.slice("/bundle/".length)}`, bytes: f.contents }));

@@ -34,6 +34,8 @@ export interface TrainOptions {
   /** Write a checkpoint model folder every this many steps (0: never); needs outDir. */
   checkpointEvery: number;
   outDir?: string;
+  /** Planner settings written into the manifest (in the cost's units; host/model/manifest.ts). */
+  planner?: Manifest["planner"];
   /** Learning rate at the last step: cosine decay from adam.lr (default: no decay). */
   lrFinal?: number;
   /** Goal-relabelled cost rows each step (host/train/relabel.ts); off when absent. */
@@ -106,6 +108,7 @@ export function manifestFor(o: TrainOptions, set: EpisodeSet, a: Architecture, s
       data_sha256: set.dataSha256, steps: o.steps, seed: o.seed,
       notes: `worldcore train: ${set.episodes.length} episodes, batch ${o.batch}, horizon ${o.horizon}, lr ${o.adam.lr}${o.init ? `, continued from ${o.init.manifest.name} (weights ${o.init.manifest.weights.sha256})` : ""}`,
     },
+    ...(o.planner ? { planner: o.planner } : {}),
     weights: { file: "weights.safetensors", sha256: "0".repeat(64) },
   };
 }
