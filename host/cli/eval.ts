@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadBoard } from "../board/load.js";
 import { TASKS, type TaskName } from "../eval/episodes.js";
-import { evaluate, type PolicyReport } from "../eval/evaluate.js";
+import { evalModelDir, evaluate, type PolicyReport } from "../eval/evaluate.js";
 import { POLICIES, type PolicyName } from "../eval/policies.js";
 import { predictionError, type PredictionReport } from "../eval/prediction.js";
 import { num, parse, type Command } from "./command.js";
@@ -54,7 +54,9 @@ export const evalCommand: Command = {
       model = resolve(values.model);
       if (!existsSync(model)) throw new UsageError(`--model: folder ${values.model} does not exist`);
     }
-    if (values.logs !== undefined && !model) throw new UsageError("--logs (held-out logs for the k-step prediction error) needs --model DIR");
+    // The model the held-out logs are scored with: the one the planner runs (--model, else the board's, else its shipped one).
+    const scored = model ?? evalModelDir(lb);
+    if (values.logs !== undefined && !scored) throw new UsageError(`--logs (held-out logs for the k-step prediction error) needs a model: --model DIR (board ${lb.board.name} has none)`);
     if (values.logs !== undefined && !existsSync(values.logs)) throw new UsageError(`--logs: folder ${values.logs} does not exist`);
     out.log(`worldcore eval: ${task} on ${lb.board.name}, ${episodes} episodes, seed ${seed}, ${values.unseen ? "unseen" : "seen"} ranges`);
     const r = await evaluate({
@@ -65,7 +67,7 @@ export const evalCommand: Command = {
     out.log(`model: ${r.model ?? "none"}`);
     let prediction: PredictionReport | undefined;
     if (values.logs !== undefined) {
-      prediction = await predictionError(model!, resolve(values.logs));
+      prediction = await predictionError(scored!, resolve(values.logs));
       out.log(`k-step prediction error on ${prediction.episodes} held-out episodes (${prediction.windows} windows), RMS in normalised units, k = 0..${prediction.horizon}: ${prediction.kstep_rmse.map((v) => v.toFixed(3)).join(" ")}`);
     }
     out.log(`${"policy".padEnd(10)} ${"success".padStart(8)} ${"t_success".padStart(10)} ${"cup_fall".padStart(9)} ${"faults".padStart(7)} ${"best_err".padStart(9)}  wall`);
