@@ -22,8 +22,12 @@ export interface RelabelOptions {
   box_m: [[number, number], [number, number], [number, number]];
 }
 
-/** Targets of sim-arm's tasks and a margin: reach, push goals, guard targets (docs/EVAL.md). */
-export const DEFAULT_TARGET_BOX_M: RelabelOptions["box_m"] = [[0.3, 0.75], [-0.4, 0.4], [0.03, 0.55]];
+/**
+ * The hull of sim-arm's seen task targets (docs/EVAL.md: reach targets, push goals, guard targets)
+ * and no more: the unseen reach targets lie above z = 0.42, so `eval --unseen` stays a test of
+ * generalisation for the cost head too.
+ */
+export const DEFAULT_TARGET_BOX_M: RelabelOptions["box_m"] = [[0.3, 0.8], [-0.3, 0.3], [0.03, 0.4]];
 
 export interface RelabelBatch { B: number; obs: Float64Array; act: Float64Array; cost: Float64Array }
 
