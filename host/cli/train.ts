@@ -22,7 +22,7 @@ function int(v: string | undefined, flag: string, fallback: number, min: number)
 }
 
 /** Planner settings for a model whose cost is the target distance in metres. */
-export const TARGET_PLANNER = { temperature: 0.02, std_init: 1, std_min: 0.05 } as const;
+export const TARGET_PLANNER = { temperature: 0.02, std_init: 0.5, std_min: 0.05 } as const;
 
 const f = (v: number) => (v < 0.01 ? v.toExponential(2) : v.toFixed(4));
 
