@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadBoard } from "../../host/board/load.js";
 import { ArmKinematics } from "../../host/eval/arm.js";
-import { drawEpisode, templateCups } from "../../host/eval/episodes.js";
+import { boardWithCups, drawEpisode, templateCups } from "../../host/eval/episodes.js";
+import { runSession } from "../../host/loop/session.js";
 import { evalModelDir, runEpisode } from "../../host/eval/evaluate.js";
 import { loadModelDir } from "../../host/model/load.js";
 import { checkBoardFit } from "../../host/model/manifest.js";
@@ -48,4 +49,13 @@ test("the shipped model's planner reaches an unseen target within 2 cm, and a ra
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+});
+
+test("the shipped model plans the same on V8 and wasmtime: one second of reaching, same core state and world hashes", async () => {
+  const ep = drawEpisode("reach", 3, 0, false, templateCups(lb));
+  const run = (engine: "v8" | "wasmtime") => runSession({ board: boardWithCups(lb, ep.cups, ep.target_m), duration_s: 1, seed: 1, model: dir, engine });
+  const a = await run("v8"), b = await run("wasmtime");
+  assert.equal(a.planner?.steps, 50);
+  assert.equal(a.state_hash, b.state_hash);
+  assert.equal((a.world as { world_hash: string }).world_hash, (b.world as { world_hash: string }).world_hash);
 });
