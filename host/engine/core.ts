@@ -198,7 +198,9 @@ export class Core {
     return { frames: w(PC.frames), seq: w(PC.seq), t_us: w(PC.t), rx_us: w(PC.rx), objects };
   }
 
-  state(): StateName { return STATES[this.dv.getUint32(this.statusPtr + S.state, true)] ?? "boot"; }
+  /** The safety state's code (index into STATES): what the tick path compares, without the name. */
+  stateCode(): number { return this.dv.getUint32(this.statusPtr + S.state, true); }
+  state(): StateName { return STATES[this.stateCode()] ?? "boot"; }
 
   counter(name: CounterName): number {
     return Number(this.dv.getBigUint64(this.statusPtr + S.counters + 8 * COUNTERS.indexOf(name), true));

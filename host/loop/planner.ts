@@ -8,6 +8,7 @@ import type { Board, LoadedBoard } from "../board/load.js";
 import { BoardError } from "../board/load.js";
 import { CoreTrap } from "../engine/types.js";
 import type { EngineName } from "../engine/types.js";
+import { STATES } from "../engine/codes.js";
 import { DEFAULT_PLANNER, WmCore, WmError, type PlannerOptions } from "../model/core-wm.js";
 import { ModelError } from "../model/errors.js";
 import { loadModelDir } from "../model/load.js";
@@ -17,8 +18,8 @@ import { paths } from "../paths.js";
 import { SNAP_OBS, SNAP_STATE, SNAP_T_US } from "./snapshot.js";
 import { Samples, round } from "./stats.js";
 
-// Safety state codes (assembly/abi/codes.ts) in which the core accepts plan frames.
-const ST_ARMED = 2, ST_RUNNING = 3;
+// Safety states in which the core accepts plan frames.
+const ST_ARMED = STATES.indexOf("armed"), ST_RUNNING = STATES.indexOf("running");
 
 export interface PlannerSetup {
   board: Board;
@@ -108,15 +109,26 @@ export class Planner {
    * control core, which keeps its last good plan, holds and eventually faults).
    */
   maybePlan(snap: Float64Array): Uint8Array | null {
-    if (this.trapped) return null;
-    const t_us = snap[SNAP_T_US]!;
-    const st = snap[SNAP_STATE]!;
+    return this.due(snap[SNAP_T_US]!, snap[SNAP_STATE]!) ? this.plan(snap) : null;
+  }
+
+  /**
+   * Whether a plan is due at tick time t_us in safety state st; leaving armed/running resets the
+   * warm start (the core rejects plans there, and the next arming starts cold). A caller that
+   * builds the observation only when it is needed asks this first, then calls plan().
+   */
+  due(t_us: number, st: number): boolean {
+    if (this.trapped) return false;
     if (st !== ST_ARMED && st !== ST_RUNNING) {
-      // Out of armed/running the core rejects plans; the next arming starts cold.
       if (this.active) { this.wm.resetPlanner(); this.active = false; }
-      return null;
+      return false;
     }
-    if (this.active && t_us < this.next_us) return null;
+    return !this.active || t_us >= this.next_us;
+  }
+
+  /** Plans now from the snapshot (after due() said so): the frame, or null when planning failed. */
+  plan(snap: Float64Array): Uint8Array | null {
+    const t_us = snap[SNAP_T_US]!;
     this.active = true;
     // Plans on the plan_hz grid of tick time, so lockstep runs are reproducible.
     this.next_us = (Math.floor(t_us / this.period_us) + 1) * this.period_us;

@@ -40,6 +40,8 @@ export type PlannerThreadMessage = { type: "ready" } | { type: "stats"; stats: P
 export class Planning {
   private readonly layout: ObservationLayout;
   private readonly words: Float64Array;
+  /** The observation part of `words` (a view made once, not per tick). */
+  private readonly obsWords: Float64Array;
   private tampered = 0;
   // Bound once per core so the per-tick observation costs no closure allocation.
   private objectSource: { core: Core; read: ObjectSource } | null = null;
@@ -58,6 +60,7 @@ export class Planning {
   ) {
     this.layout = observationLayout(opts.board);
     this.words = new Float64Array(snapshot.words);
+    this.obsWords = this.words.subarray(SNAP_OBS);
   }
 
   static async start(opts: PlanningOptions): Promise<Planning> {
@@ -93,15 +96,19 @@ export class Planning {
     return new Planning(opts, ring, snapshot, null, { worker, control, done });
   }
 
-  /** After a tick: publish the observation; in lockstep, plan now if a plan is due. Never waits. */
+  /**
+   * After a tick. Realtime: publish the observation for the planner thread. Lockstep: nobody else
+   * reads the snapshot, so the observation is built only on the ticks a plan is due (one in
+   * control_hz / plan_hz) and planned from at once. Never waits.
+   */
   afterTick(core: Core, t_us: number, stateCode: number): void {
     const w = this.words;
     w[SNAP_T_US] = t_us;
     w[SNAP_STATE] = stateCode;
-    fillObservation(this.layout, core.q_rad, core.qd_rad_s, w.subarray(SNAP_OBS), this.objects(core));
-    this.snapshot.write(w);
-    if (!this.inline) return;
-    const frame = this.inline.maybePlan(w);
+    if (this.inline && !this.inline.due(t_us, stateCode)) return;
+    fillObservation(this.layout, core.q_rad, core.qd_rad_s, this.obsWords, this.objects(core));
+    if (!this.inline) { this.snapshot.write(w); return; }
+    const frame = this.inline.plan(w);
     if (!frame) return;
     // Tampering (tests: late, corrupt or dropped plans) is for the inline planner only.
     const out = this.opts.tamper ? this.opts.tamper(frame, t_us) : frame;

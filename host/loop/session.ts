@@ -8,7 +8,6 @@ import { boardConfig, type LoadedBoard } from "../board/load.js";
 import { createDrivers } from "../drivers/index.js";
 import type { DriverSet } from "../drivers/types.js";
 import { decodeFrame, encodeFrame, isCommand, type CommandFrame } from "../frames/codec.js";
-import { STATES } from "../engine/codes.js";
 import { ControlLoop, type LoopHooks } from "./control.js";
 import { boardModelDir, type PlannerSetup, type PlannerStats } from "./planner.js";
 import { Planning, type PlanTamper } from "./planning.js";
@@ -181,7 +180,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
       break;
     }
     tickSamples.add(Number(process.hrtime.bigint() - t0) / 1000);
-    planning?.afterTick(core, t_us, STATES.indexOf(core.state()));
+    planning?.afterTick(core, t_us, core.stateCode());
     recorder?.afterTick(core, drivers);
 
     commandRing.drain((bytes) => {
