@@ -9,6 +9,7 @@ import { paths } from "../paths.js";
 import { KinematicsError, modelConfig, reduceModel, STANDARD_GRAVITY_M_S2, type DynModel } from "../robot/kinematics.js";
 import type { RobotModel } from "../robot/model.js";
 import { loadUrdf, UrdfError } from "../robot/urdf.js";
+import { FileError } from "../errors.js";
 
 export interface JointSpec {
   name: string; urdf_joint?: string; driver: string; bus?: string; bus_id: number; actuator?: string; gear_ratio: number;
@@ -39,11 +40,9 @@ export interface LoadedBoard {
 }
 
 /** A bad board: names the file, the field path and what was expected. CLI exit code 2. */
-export class BoardError extends Error {
-  readonly code = "BAD_BOARD";
-  readonly exitCode = 2;
-  constructor(readonly file: string, readonly field: string, readonly reason: string) {
-    super(`${file}: ${field || "(top level)"}: ${reason}`);
+export class BoardError extends FileError {
+  constructor(file: string, readonly field: string, reason: string) {
+    super("BAD_BOARD", file, field, reason);
     this.name = "BoardError";
   }
 }

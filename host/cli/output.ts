@@ -1,17 +1,15 @@
 // The CLI's output contract (DESIGN.md, CLI): exit 0 ok, 1 check failed, 2 bad input; with
 // --json one JSON object as the last line; progress only on a terminal. Used by every command.
-import { BoardError } from "../board/load.js";
+import { FileError } from "../errors.js";
 
 export const EXIT_OK = 0;
 export const EXIT_CHECK_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
 
 /** Bad input (file, place, reason): exit 2. */
-export class InputError extends Error {
-  readonly code = "BAD_INPUT";
-  readonly exitCode = EXIT_BAD_INPUT;
-  constructor(readonly file: string, readonly place: string, readonly reason: string) {
-    super(`${file}${place ? `: ${place}` : ""}: ${reason}`);
+export class InputError extends FileError {
+  constructor(file: string, place: string, reason: string) {
+    super("BAD_INPUT", file, place, reason, null);
     this.name = "InputError";
   }
 }
@@ -63,7 +61,7 @@ export function makeOut(json: boolean, stream: NodeJS.WriteStream = process.stdo
 }
 
 export function exitCodeOf(e: unknown): number {
-  if (e instanceof BoardError || e instanceof InputError || e instanceof UsageError) return EXIT_BAD_INPUT;
+  if (e instanceof FileError || e instanceof UsageError) return EXIT_BAD_INPUT;
   const ec = (e as { exitCode?: unknown }).exitCode;
   return typeof ec === "number" ? ec : EXIT_CHECK_FAILED;
 }

@@ -12,6 +12,7 @@
 // before the image reaches the library; wasmtime's own version check stays as a second fence.
 import { readFileSync } from "node:fs";
 import { TARGETS, WasmtimeEngine, hostTarget, sha256Hex, type EngineSettings, type TargetName, type WasmtimeCore, type WasmtimeOptions } from "./wasmtime.js";
+import { FileError } from "../errors.js";
 
 export const CWASM_MAGIC = Buffer.from("WCCWASM\0", "latin1");
 export const CWASM_FORMAT = 1;
@@ -26,11 +27,9 @@ export interface CwasmHeader extends EngineSettings {
 }
 
 /** A .cwasm this host must not load: names the file, the place and the reason (CLI exit 2). */
-export class CwasmError extends Error {
-  readonly code = "BAD_CWASM";
-  readonly exitCode = 2;
-  constructor(readonly file: string, readonly place: string, readonly reason: string) {
-    super(`${file}: ${place}: ${reason}`);
+export class CwasmError extends FileError {
+  constructor(file: string, place: string, reason: string) {
+    super("BAD_CWASM", file, place, reason);
     this.name = "CwasmError";
   }
 }

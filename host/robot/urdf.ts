@@ -6,13 +6,12 @@
 import { readFileSync } from "node:fs";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import type { Collision, Inertial, Joint, JointLimit, JointType, Link, RobotModel, Shape, Vec3 } from "./model.js";
+import { FileError } from "../errors.js";
 
 /** A bad URDF: names the file, the element (`robot/joint[name=j3]/parent`) and the reason. CLI exit 2. */
-export class UrdfError extends Error {
-  readonly code = "BAD_URDF";
-  readonly exitCode = 2;
-  constructor(readonly file: string, readonly element: string, readonly reason: string) {
-    super(`${file}: ${element || "(document)"}: ${reason}`);
+export class UrdfError extends FileError {
+  constructor(file: string, readonly element: string, reason: string) {
+    super("BAD_URDF", file, element, reason, "(document)");
     this.name = "UrdfError";
   }
 }

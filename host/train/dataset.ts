@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { EVENT_NAMES } from "../model/arch.js";
 import { mulberry32 } from "../model/random.js";
+import { FileError } from "../errors.js";
 
 export const EVENTS = EVENT_NAMES.length;
 
@@ -33,11 +34,9 @@ export interface EpisodeSet {
 
 export interface Stats { obsMean: number[]; obsStd: number[]; actMean: number[]; actStd: number[]; actLow: number[]; actHigh: number[] }
 
-export class DatasetError extends Error {
-  readonly code = "BAD_DATA";
-  readonly exitCode = 2;
-  constructor(readonly file: string, readonly place: string, readonly reason: string) {
-    super(`${file}: ${place || "(top level)"}: ${reason}`);
+export class DatasetError extends FileError {
+  constructor(file: string, place: string, reason: string) {
+    super("BAD_DATA", file, place, reason);
     this.name = "DatasetError";
   }
 }
