@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { existsSync } from "node:fs";
 import type { EngineName } from "../engine/types.js";
+import { diffPlace } from "../replay/diff.js";
 import { replayFile, type ReplayResult } from "../replay/replay.js";
 import { coreWasm } from "../engine/core.js";
 import { parse, type Command } from "./command.js";
@@ -50,14 +51,14 @@ export function describe(r: ReplayResult): string[] {
     const d = r.first_divergence;
     lines.push(`DIVERGED at tick ${d.tick} (t ${d.t_us} us); ${r.divergent_ticks_after} more divergent ticks after it`);
     for (const f of d.diffs.slice(0, 20)) {
-      lines.push(`  ${f.frame}.${f.field}${f.joint !== null ? `[joint ${f.joint}]` : ""}: recorded ${JSON.stringify(f.recorded)}, replayed ${JSON.stringify(f.replayed)}`);
+      lines.push(`  ${diffPlace(f)}: recorded ${JSON.stringify(f.recorded)}, replayed ${JSON.stringify(f.replayed)}`);
     }
   } else if (r.matched) lines.push("every outbox frame and state hash matched");
   if (r.behaviour_change) {
     const b = r.behaviour_change;
     lines.push(`behaviour change: ${b.ticks_differing} ticks differ, from tick ${b.first_tick}; largest differences:`);
-    for (const c of b.largest.slice(0, 14)) lines.push(`  ${c.frame}.${c.field}${c.joint !== null ? `[joint ${c.joint}]` : ""}: ${c.max_abs_diff} at tick ${c.tick}`);
-    for (const o of b.other) lines.push(`  ${o.frame}.${o.field}${o.joint !== null ? `[joint ${o.joint}]` : ""}: differs on ${o.ticks} ticks from tick ${o.first_tick}`);
+    for (const c of b.largest.slice(0, 14)) lines.push(`  ${diffPlace(c)}: ${c.max_abs_diff} at tick ${c.tick}`);
+    for (const o of b.other) lines.push(`  ${diffPlace(o)}: differs on ${o.ticks} ticks from tick ${o.first_tick}`);
   }
   if (r.fuel) lines.push(`fuel per tick: p50 ${r.fuel.p50}, p99 ${r.fuel.p99}, max ${r.fuel.max} of a budget of ${r.fuel.budget} (${(r.fuel.max_frac_of_budget * 100).toFixed(2)} %)`);
   return lines;

@@ -4,6 +4,7 @@ import { readdirSync, statSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { XMLBuilder } from "fast-xml-parser";
 import type { EngineName } from "../engine/types.js";
+import { diffPlace } from "../replay/diff.js";
 import { replayFile, type ReplayResult } from "../replay/replay.js";
 
 /** Every *.mcap under dir (sub-folders included), in a stable order every shard agrees on. */
@@ -64,7 +65,7 @@ export function failureText(c: CaseResult): string {
   if (r.first_divergence) {
     const d = r.first_divergence;
     const f = d.diffs[0];
-    return `diverged at tick ${d.tick}${f ? `: ${f.frame}.${f.field}${f.joint !== null ? `[joint ${f.joint}]` : ""} recorded ${JSON.stringify(f.recorded)}, replayed ${JSON.stringify(f.replayed)}` : ""}; ${r.divergent_ticks_after} divergent ticks after`;
+    return `diverged at tick ${d.tick}${f ? `: ${diffPlace(f)} recorded ${JSON.stringify(f.recorded)}, replayed ${JSON.stringify(f.replayed)}` : ""}; ${r.divergent_ticks_after} divergent ticks after`;
   }
   return r.incomplete ?? "did not match";
 }
