@@ -6,7 +6,7 @@ import { loadBoard } from "../board/load.js";
 import { loadModelDir } from "../model/load.js";
 import { perceivedObjectIds, TARGET_OBJECT_ID } from "../model/observation.js";
 import { DEFAULT_TARGET_BOX_M, type RelabelOptions } from "../train/relabel.js";
-import { targetCost, targetDistanceCost } from "../train/task-cost.js";
+import { stepCost, targetCost } from "../train/task-cost.js";
 import { episodesFromLogs, specFromManifest } from "../train/logs.js";
 import type { EpisodeSpec } from "../train/frames.js";
 import { reportSvg } from "../train/report.js";
@@ -65,8 +65,8 @@ export const trainCommand: Command = {
         // with its RobotModel and a tracked target, cost labels are the flange-to-target distance.
         const joints = lb.board.joints.map((j) => j.name);
         const objects = init ? spec.objects! : perceivedObjectIds(lb.board);
-        const cost = targetDistanceCost(lb, { joints, objects });
         const tc = targetCost(lb, { joints, objects });
+        const cost = tc ? stepCost(tc) : undefined;
         distanceCost = cost !== undefined;
         const rows = int(values.relabel, "--relabel", 64, 0);
         if (tc && rows > 0) relabel = { cost: tc, batch: rows, box_m: DEFAULT_TARGET_BOX_M };

@@ -50,10 +50,14 @@ export function targetCost(lb: LoadedBoard, spec: Pick<EpisodeSpec, "joints" | "
   };
 }
 
-/** The episode cost of a step: |tool(a_t) - target_{t+1}| (m). */
-export function targetDistanceCost(lb: LoadedBoard, spec: Pick<EpisodeSpec, "joints" | "objects">): EpisodeSpec["cost"] | undefined {
-  const tc = targetCost(lb, spec);
-  if (!tc) return undefined;
+/** The episode cost of a step under a target cost: |tool(a_t) - target_{t+1}| (m). */
+export function stepCost(tc: TargetCost): NonNullable<EpisodeSpec["cost"]> {
   const at = tc.targetAt;
   return (_obs, act, next) => tc.distance(act, next.subarray(at, at + 3));
+}
+
+/** stepCost of the board's target cost, or undefined when it has none. */
+export function targetDistanceCost(lb: LoadedBoard, spec: Pick<EpisodeSpec, "joints" | "objects">): EpisodeSpec["cost"] | undefined {
+  const tc = targetCost(lb, spec);
+  return tc ? stepCost(tc) : undefined;
 }
