@@ -106,10 +106,11 @@ clean:
 # metres, cosine lr decay. Logs go to build/ (regenerable, never committed); the model is committed.
 MODEL_LOGS := build/logs/sim-arm
 MODEL_SETS := calm:1:0.05 rough:2:0.25 mid:3:0.1 wide:4:0.15
+MODEL_EPISODES := 40
 model: build
 	rm -rf $(MODEL_LOGS) && mkdir -p $(MODEL_LOGS)
 	for s in $(MODEL_SETS); do IFS=: read name seed noise <<< "$$s"; \
-	  $(NODE) bin/worldcore.js collect --board sim-arm --episodes 24 --seed $$seed --noise $$noise --knock-every 4 --out $(MODEL_LOGS)/$$name || exit 1; \
+	  $(NODE) bin/worldcore.js collect --board sim-arm --episodes $(MODEL_EPISODES) --seed $$seed --noise $$noise --knock-every 4 --out $(MODEL_LOGS)/$$name || exit 1; \
 	  for f in $(MODEL_LOGS)/$$name/*.mcap; do mv $$f $(MODEL_LOGS)/$$name-$$(basename $$f); done; rmdir $(MODEL_LOGS)/$$name; done
 	rm -rf models/sim-arm
 	$(NODE) bin/worldcore.js train --logs $(MODEL_LOGS) --board sim-arm --out models/sim-arm \

@@ -24,7 +24,7 @@ const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 export function figures(p: PolicyReport) {
   return {
     ...(p.skipped ? { skipped: p.skipped } : {}),
-    success_rate: p.success_rate, time_to_success_s: p.time_to_success_s, cup_fall_rate: p.cup_fall_rate, fall_rate: p.fall_rate,
+    success_rate: p.success_rate, time_to_success_s: p.time_to_success_s, cup_fall_rate: p.cup_fall_rate, fall_rate: p.fall_rate, off_table_rate: p.off_table_rate,
     faults: p.faults, mean_best_error_m: p.mean_best_error_m, wall_s: p.wall_s,
   };
 }
@@ -32,11 +32,12 @@ export function figures(p: PolicyReport) {
 export const evalCommand: Command = {
   name: "eval",
   summary: "score the world-model planner, its no-risk ablation, a scripted controller and random actions on a task in simulation",
-  usage: `worldcore eval [--board NAME] --task ${TASKS.join("|")} [--episodes N] [--seed S] [--unseen] [--model DIR [--logs HELD_OUT_DIR]] [--policies ${POLICIES.join(",")}] [--duration S] [--json]`,
+  usage: `worldcore eval [--board NAME] --task ${TASKS.join("|")} [--episodes N] [--seed S] [--unseen] [--model DIR [--logs HELD_OUT_DIR]] [--policies ${POLICIES.join(",")}] [--risk-weight W] [--duration S] [--json]`,
   async run(argv) {
     const { values } = parse(argv, {
       board: { type: "string" }, task: { type: "string" }, episodes: { type: "string" }, seed: { type: "string" },
       unseen: { type: "boolean" }, model: { type: "string" }, logs: { type: "string" }, policies: { type: "string" }, duration: { type: "string" },
+      "risk-weight": { type: "string" },
     });
     const out = makeOut(values.json === true);
     if (!values.task) throw new UsageError(`--task is required (one of ${TASKS.join(", ")})`);
@@ -47,6 +48,8 @@ export const evalCommand: Command = {
     const policies = (values.policies ?? POLICIES.join(",")).split(",").map((s) => s.trim());
     for (const p of policies) if (!(POLICIES as readonly string[]).includes(p)) throw new UsageError(`--policies: unknown policy "${p}" (have: ${POLICIES.join(", ")})`);
     const duration_s = values.duration === undefined ? undefined : num(values.duration, "--duration", 0, 0.1);
+    // The planner's risk weight over the model's own (manifest planner.risk_weight); the ablation stays at 0.
+    const riskWeight = values["risk-weight"] === undefined ? undefined : num(values["risk-weight"], "--risk-weight", 0, 0);
     const lb = loadBoard(values.board ?? DEFAULT_BOARD);
     if (lb.board.drivers.kind !== "sim") throw new UsageError(`--board: eval needs a simulated board (drivers.kind "sim"); ${lb.board.name} has "${lb.board.drivers.kind}"`);
     let model: string | undefined;
@@ -62,7 +65,8 @@ export const evalCommand: Command = {
     const r = await evaluate({
       board: lb, task, episodes, seed, unseen: values.unseen === true, policies: policies as PolicyName[],
       ...(model !== undefined ? { model } : {}), ...(duration_s !== undefined ? { duration_s } : {}),
-      onEpisode: (p, e) => out.progress(`${p} episode ${e.index + 1}/${episodes}: ${e.success ? `success at ${e.time_to_success_s} s` : "no success"}${e.cup_fell ? ", cup fell" : ""}`),
+      ...(riskWeight !== undefined ? { riskWeight } : {}),
+      onEpisode: (p, e) => out.progress(`${p} episode ${e.index + 1}/${episodes}: ${e.success ? `success at ${e.time_to_success_s} s` : "no success"}${e.cup_fell ? ", cup fell off" : e.cup_tipped ? ", cup knocked over" : ""}`),
     });
     out.log(`model: ${r.model ?? "none"}`);
     let prediction: PredictionReport | undefined;
@@ -86,7 +90,7 @@ export const evalCommand: Command = {
       baselines: { ...(fig("scripted") ? { scripted: fig("scripted") } : {}), ...(fig("random") ? { random: fig("random") } : {}) },
       ...(fig("ablation") ? { ablation: fig("ablation") } : {}),
       ...(prediction ? { prediction } : {}),
-      draws: r.draws.map((d) => ({ index: d.index, seed: d.seed, target_m: d.target_m.map((v) => +v.toFixed(4)), cups: d.cups.map((c) => ({ id: c.id, p_m: c.p_m.map((v) => +v.toFixed(4)), mass_kg: +c.mass_kg.toFixed(4), friction: +(c.friction ?? 0).toFixed(4) })) })),
+      draws: r.draws.map((d) => ({ index: d.index, seed: d.seed, target_m: d.target_m.map((v) => +v.toFixed(4)), ...(d.start_m ? { start_m: d.start_m.map((v) => +v.toFixed(4)) } : {}), cups: d.cups.map((c) => ({ id: c.id, p_m: c.p_m.map((v) => +v.toFixed(4)), mass_kg: +c.mass_kg.toFixed(4), friction: +(c.friction ?? 0).toFixed(4) })) })),
       results: Object.fromEntries(r.policies.map((p) => [p.policy, p.results])),
     }, ok ? EXIT_OK : EXIT_CHECK_FAILED);
   },

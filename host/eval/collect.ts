@@ -12,7 +12,7 @@ import { scriptedTask } from "../loop/task.js";
 import type { Vec3 } from "../robot/model.js";
 import { DEFAULT_SPEC, tiltOf } from "../train/frames.js";
 import { ArmKinematics } from "./arm.js";
-import { boardWithCups, drawEpisode, templateCups, TASKS, type Episode } from "./episodes.js";
+import { drawEpisode, episodeBoard, templateCups, TASKS, type Episode } from "./episodes.js";
 import { scriptedJointPath, scriptedWaypoints } from "./policies.js";
 
 export interface CollectOptions {
@@ -37,6 +37,8 @@ export interface CollectedEpisode {
   cup_tipped: boolean;
   /** Whether the episode knocked the task cup on purpose. */
   knock: boolean;
+  /** How its way-points were commanded (host/loop/task.ts WaypointOptions.blend). */
+  blend: "cosine" | "step";
   fault: string;
 }
 
@@ -81,11 +83,14 @@ export async function collect(o: CollectOptions): Promise<CollectedEpisode[]> {
     // Tasks in turn, so the data holds reaching, pushing and passing over cups.
     const ep = drawEpisode(TASKS[i % TASKS.length]!, o.seed, i, false, template);
     // The episode's target in the world: logs carry it as percept object TARGET_OBJECT_ID.
-    const board = boardWithCups(o.board, ep.cups, ep.target_m);
+    const board = episodeBoard(o.board, ep, arm);
     const b = board.board;
     const q0 = (b.drivers as unknown as { initial_q_rad: number[] }).initial_q_rad;
     const rng = new Rng(ep.seed ^ 0xc011ec7);
     const knock = (o.knock_every ?? 0) > 0 && i % o.knock_every! === o.knock_every! - 1;
+    // Half the episodes (a coin per episode) command each way-point at once and let the slew
+    // limiter move the arm, as the planner does; the model learns what such targets do from them.
+    const blend = rng.uniform() < 0.5 ? "step" as const : "cosine" as const;
     const path = scriptedJointPath(arm, q0, knock ? knockWaypoints(ep, rng) : explorationWaypoints(ep, arm.tool(q0), rng));
     const offsets_rad = path.q_rad.map((q) => q.map((v, j) => {
       const lim = b.joints[j]!.limits;
@@ -95,11 +100,11 @@ export async function collect(o: CollectOptions): Promise<CollectedEpisode[]> {
     const file = join(o.out, `episode-${String(i).padStart(4, "0")}.mcap`);
     const s = await runSession({
       board, duration_s, seed: ep.seed, model: null,
-      task: scriptedTask(b, { offsets_rad, segment_s, hold_s: 0.1 }),
+      task: scriptedTask(b, { offsets_rad, segment_s, hold_s: 0.1, blend }),
       record: { path: file },
     });
     const e: CollectedEpisode = { index: i, file, messages: s.recording?.messages ?? 0, sim_time_s: s.sim_time_s, cup_fell: s.world?.cup_on_table === false,
-      cup_tipped: ((s.world?.cups ?? []) as { quat: number[] }[]).some((c) => tiltOf(c.quat) > DEFAULT_SPEC.fall_tilt_rad), knock, fault: s.fault };
+      cup_tipped: ((s.world?.cups ?? []) as { quat: number[] }[]).some((c) => tiltOf(c.quat) > DEFAULT_SPEC.fall_tilt_rad), knock, blend, fault: s.fault };
     done.push(e);
     o.onEpisode?.(e);
   }

@@ -6,6 +6,7 @@ import type { LoadedBoard } from "../board/load.js";
 import { Rng } from "../drivers/rng.js";
 import type { CupSpec, WorldSpec } from "../drivers/sim/spec.js";
 import type { Vec3 } from "../robot/model.js";
+import type { ArmKinematics } from "./arm.js";
 
 export const TASKS = ["reach", "push", "guard"] as const;
 export type TaskName = (typeof TASKS)[number];
@@ -24,6 +25,8 @@ export interface Ranges {
   push_dist_m: Bands; push_bearing_rad: Bands;
   /** guard: how far beyond the cup (outward, away from the base) the target lies, and its height. */
   guard_beyond_m: Bands; guard_z_m: Bands;
+  /** guard: where the tool point starts, this far behind the cup (toward the base) at this height. */
+  guard_back_m: Bands; guard_start_z_m: Bands;
 }
 
 /** What `collect` explores and therefore what a model trained on collected logs has seen. */
@@ -32,7 +35,8 @@ export const SEEN: Ranges = {
   edge_cup_x_m: [[0.76, 0.82]],
   target_x_m: [[0.35, 0.6]], target_y_m: [[-0.25, 0.25]], target_z_m: [[0.15, 0.4]],
   push_dist_m: [[0.08, 0.14]], push_bearing_rad: [[-0.3, 0.3]],
-  guard_beyond_m: [[0.1, 0.15]], guard_z_m: [[0.14, 0.2]],
+  guard_beyond_m: [[0.12, 0.15]], guard_z_m: [[0.06, 0.09]],
+  guard_back_m: [[0.12, 0.15]], guard_start_z_m: [[0.06, 0.08]],
 };
 
 /** Outside every seen range (and still on the table and in the arm's reach). */
@@ -41,7 +45,8 @@ export const UNSEEN: Ranges = {
   edge_cup_x_m: [[0.84, 0.86]],
   target_x_m: [[0.62, 0.7]], target_y_m: [[-0.35, -0.27], [0.27, 0.35]], target_z_m: [[0.42, 0.5]],
   push_dist_m: [[0.15, 0.19]], push_bearing_rad: [[-0.5, -0.35], [0.35, 0.5]],
-  guard_beyond_m: [[0.16, 0.2]], guard_z_m: [[0.21, 0.25]],
+  guard_beyond_m: [[0.1, 0.115]], guard_z_m: [[0.1, 0.12]],
+  guard_back_m: [[0.16, 0.19]], guard_start_z_m: [[0.09, 0.1]],
 };
 
 export interface Episode {
@@ -55,6 +60,8 @@ export interface Episode {
   target_m: Vec3;
   /** push: goal radius (m). */
   goal_radius_m: number;
+  /** guard: where the tool point starts (m): the arm begins the episode there, not at the board's pose. */
+  start_m?: Vec3;
   duration_s: number;
 }
 
@@ -85,17 +92,24 @@ export function drawEpisode(task: TaskName, seed: number, index: number, unseen:
   const cup2: CupSpec = { ...b2, p_m: [draw(rng, R.edge_cup_x_m), y2, b2.height_m / 2], mass_kg: draw(rng, R.mass_kg), friction: draw(rng, R.friction) };
 
   let target_m: Vec3;
+  let start_m: Vec3 | undefined;
   if (task === "reach") {
     target_m = [draw(rng, R.target_x_m), draw(rng, R.target_y_m), draw(rng, R.target_z_m)];
   } else if (task === "push") {
     const d = draw(rng, R.push_dist_m), b = draw(rng, R.push_bearing_rad);
     target_m = [cup1.p_m[0] + d * Math.cos(b), cup1.p_m[1] + d * Math.sin(b), z];
   } else {
-    // Outward along the line from the base through the cup: the straight way there passes the cup.
-    const r = Math.hypot(cup1.p_m[0], cup1.p_m[1]), d = draw(rng, R.guard_beyond_m);
-    target_m = [cup1.p_m[0] * (1 + d / r), cup1.p_m[1] * (1 + d / r), draw(rng, R.guard_z_m)];
+    // The arm starts low behind the cup and the target lies low beyond it, outward along the line
+    // from the base: the direct way there goes through the cup (it knocks it over), the safe way
+    // goes over it. With the target above the rim and the arm starting at its raised board pose
+    // (before stop 14), no policy ever touched the cup and the risk term had nothing to show.
+    const r = Math.hypot(cup1.p_m[0], cup1.p_m[1]), ux = cup1.p_m[0] / r, uy = cup1.p_m[1] / r;
+    const d = draw(rng, R.guard_beyond_m);
+    target_m = [cup1.p_m[0] + d * ux, cup1.p_m[1] + d * uy, draw(rng, R.guard_z_m)];
+    const back = draw(rng, R.guard_back_m);
+    start_m = [cup1.p_m[0] - back * ux, cup1.p_m[1] - back * uy, draw(rng, R.guard_start_z_m)];
   }
-  return { task, index, unseen, seed: seed * 1000 + index, cups: [cup1, cup2], target_m, goal_radius_m: GOAL_RADIUS_M, duration_s: DURATION_S[task] };
+  return { task, index, unseen, seed: seed * 1000 + index, cups: [cup1, cup2], target_m, goal_radius_m: GOAL_RADIUS_M, duration_s: DURATION_S[task], ...(start_m ? { start_m } : {}) };
 }
 
 /**
@@ -108,6 +122,21 @@ export function boardWithCups(lb: LoadedBoard, cups: CupSpec[], target_m?: Vec3)
   if (!world) throw new Error(`${lb.file}: world: eval needs a simulated world (table, cups)`);
   const w: WorldSpec = { ...world, cups, ...(target_m ? { target: { p_m: [target_m[0], target_m[1], target_m[2]] } } : {}) };
   return { ...lb, board: { ...lb.board, world: w } as LoadedBoard["board"] };
+}
+
+/**
+ * The board one episode runs on: its cups and target in the world (boardWithCups) and, when the
+ * episode has a start point (guard), the arm starting with its tool point there (inverse
+ * kinematics from the board's own initial pose, so the posture stays the board's).
+ */
+export function episodeBoard(lb: LoadedBoard, ep: Episode, arm: ArmKinematics): LoadedBoard {
+  const withCups = boardWithCups(lb, ep.cups, ep.target_m);
+  if (!ep.start_m) return withCups;
+  const drivers = withCups.board.drivers as unknown as { initial_q_rad: number[] };
+  const ik = arm.ik(ep.start_m, drivers.initial_q_rad);
+  // 5 mm: the start only has to be low behind the cup; an unreachable one means the ranges are wrong.
+  if (ik.err_m > 0.005) throw new Error(`${lb.file}: ${ep.task} episode ${ep.index}: start point ${ep.start_m.map((v) => v.toFixed(3)).join(", ")} m is ${(ik.err_m * 100).toFixed(1)} cm out of the arm's reach`);
+  return { ...withCups, board: { ...withCups.board, drivers: { ...withCups.board.drivers, initial_q_rad: ik.q_rad } } as LoadedBoard["board"] };
 }
 
 export function templateCups(lb: LoadedBoard): CupSpec[] {

@@ -11,7 +11,7 @@ import { runSession, type SessionSummary } from "../loop/session.js";
 import { round } from "../loop/stats.js";
 import type { Vec3 } from "../robot/model.js";
 import { ArmKinematics } from "./arm.js";
-import { boardWithCups, drawEpisode, SUCCESS_RADIUS_M, templateCups, type Episode, type TaskName } from "./episodes.js";
+import { drawEpisode, episodeBoard, SUCCESS_RADIUS_M, templateCups, type Episode, type TaskName } from "./episodes.js";
 import { policyRun, POLICIES, type PolicyName } from "./policies.js";
 
 /** A cup counts as tipped past this tilt of its axis from vertical (rad): it lies on its side. */
@@ -42,8 +42,11 @@ export interface PolicyReport {
   episodes: number;
   success_rate: number;
   time_to_success_s: number | null;
+  /** Episodes in which a cup fell: off the table or over (tilt past TIP_RAD), as the trainer labels falls. */
   cup_fall_rate: number;
   fall_rate: number;
+  /** Of those, episodes in which a cup left the table. */
+  off_table_rate: number;
   faults: { episodes_with_fault: number; by_code: Record<string, number>; torque_clamped_ticks: number; trapped: number };
   mean_best_error_m: number;
   wall_s: number;
@@ -96,7 +99,7 @@ interface CupTruth { id: number; p_m: Vec3; quat: number[]; on_table: boolean }
 
 export async function runEpisode(lb: LoadedBoard, arm: ArmKinematics, ep: Episode, policy: PolicyName, model: string | null, riskWeight: number | undefined): Promise<EpisodeResult> {
   // The episode's target is in the world, so the planner perceives it (object TARGET_OBJECT_ID).
-  const board = boardWithCups(lb, ep.cups, ep.target_m);
+  const board = episodeBoard(lb, ep, arm);
   const b = board.board;
   const q0 = (b.drivers as unknown as { initial_q_rad: number[] }).initial_q_rad;
   const run = policyRun(policy, b, arm, q0, ep, model, riskWeight);
@@ -144,12 +147,15 @@ export function summarise(policy: PolicyName, results: EpisodeResult[], wall_s: 
   const wins = results.filter((r) => r.success);
   const by_code: Record<string, number> = {};
   for (const r of results) for (const [k, v] of Object.entries(r.faults)) if (v) by_code[k] = (by_code[k] ?? 0) + v;
-  const fallRate = n ? round(results.filter((r) => r.cup_fell).length / n, 4) : 0;
+  // A cup knocked over has fallen as much as one knocked off (the trainer's fall labels count both):
+  // on sim-arm's table a cup knocked from where the tasks put it tips long before it reaches an edge.
+  const fallRate = n ? round(results.filter((r) => r.cup_fell || r.cup_tipped).length / n, 4) : 0;
   return {
     policy, episodes: n,
     success_rate: n ? round(wins.length / n, 4) : 0,
     time_to_success_s: wins.length ? round(wins.reduce((s, r) => s + r.time_to_success_s!, 0) / wins.length, 3) : null,
     cup_fall_rate: fallRate, fall_rate: fallRate,
+    off_table_rate: n ? round(results.filter((r) => r.cup_fell).length / n, 4) : 0,
     faults: {
       episodes_with_fault: results.filter((r) => r.fault !== "none" || Object.values(r.faults).some((v) => v > 0)).length,
       by_code, torque_clamped_ticks: results.reduce((s, r) => s + r.torque_clamped, 0), trapped: results.filter((r) => r.trapped).length,

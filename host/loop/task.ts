@@ -27,6 +27,12 @@ export interface WaypointOptions {
   segment_s?: number;
   /** Hold the armed pose this long after `run` before the first way-point. */
   hold_s?: number;
+  /**
+   * How the reference goes from one way-point to the next: "cosine", a smooth blend over the
+   * segment (default); "step", each way-point commanded at once and held for its segment, so the
+   * core's slew limiter makes the motion, as it does for the world-model planner's targets.
+   */
+  blend?: "cosine" | "step";
   /** Plan horizon sent with every plan frame. */
   horizon_us?: number;
   /** false: only arm and run (a world-model planner sends the plans). Default true. */
@@ -77,7 +83,7 @@ export function scriptedTask(board: Board, opts: WaypointOptions = {}): Task {
     const from = k <= 0 ? new Array<number>(n).fill(0) : offsets[k - 1]!;
     const to = offsets[Math.max(0, k)]!;
     const u = Math.max(0, (t_us - t0 - Math.max(0, k) * segment_us) / segment_us);
-    const w = 0.5 - 0.5 * Math.cos(Math.PI * Math.min(1, u));
+    const w = opts.blend === "step" ? 1 : 0.5 - 0.5 * Math.cos(Math.PI * Math.min(1, u));
     return p.map((q0, j) => q0 + from[j]! + (to[j]! - from[j]!) * w);
   };
 

@@ -148,17 +148,27 @@ export function episodeFromFrames(episodeId: string, messages: LoggedFrame[], sp
     const q = a.q.map((v, j) => v + f * (b.q[j]! - v)), qd = a.qd.map((v, j) => v + f * (b.qd[j]! - v));
     return buildObservation(spec, q, qd, (id) => poseAt(id, t));
   };
-  // The target the controller tracked at time t, and whether the core was running then.
+  // The goal the controller pursued at time t, and whether the core was running then. The goal is
+  // the last plan's target at t (before the core's slew limits): that is what the planner chooses
+  // and writes, so the model learns what a chosen target does (e.g. a target beyond a cup drives
+  // the arm through it) and not only the few millimetres a slew-limited reference moves per step.
+  // Without plans (teleoperation, a log cut before its first plan) the core's command stands in.
   const action = (t: number): { q: number[]; ok: boolean } | null => {
-    const ci = lastAtOrBefore(cT, t);
+    const ci = lastAtOrBefore(cT, t), pi = lastAtOrBefore(pT, t);
+    let ok = true, q: number[] | null = null;
     if (ci >= 0) {
       const c = cmds[ci]!;
       if (c.q.length !== J) throw new DatasetError(id, `command frame seq ${c.seq}`, `has ${c.q.length} targets, the spec has ${J} joints`);
       if (!c.q.every(Number.isFinite)) throw new DatasetError(id, `command frame seq ${c.seq}`, "has a target that is not a finite number");
-      return { q: c.q, ok: c.st === undefined || c.st === RUNNING };
+      ok = c.st === undefined || c.st === RUNNING;
+      q = c.q;
     }
-    const pi = lastAtOrBefore(pT, t);
-    return pi >= 0 ? { q: planTarget(plans[pi]!.p, t, J), ok: true } : null;
+    if (pi >= 0) {
+      const p = plans[pi]!.p;
+      if (p.q.some((k) => k.length < J || !k.slice(0, J).every(Number.isFinite))) throw new DatasetError(id, `plan frame seq ${p.seq}`, `needs ${J} finite targets per knot`);
+      q = planTarget(p, t, J);
+    }
+    return q ? { q, ok } : null;
   };
 
   const t0 = sensors[0]!.t_us, tEnd = sensors.at(-1)!.t_us;

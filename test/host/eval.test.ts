@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { loadBoard } from "../../host/board/load.js";
 import { ArmKinematics } from "../../host/eval/arm.js";
 import { collect } from "../../host/eval/collect.js";
-import { drawEpisode, SEEN, TASKS, templateCups, type Bands } from "../../host/eval/episodes.js";
-import { evaluate, type EvalReport } from "../../host/eval/evaluate.js";
+import { drawEpisode, episodeBoard, SEEN, TASKS, templateCups, type Bands } from "../../host/eval/episodes.js";
+import { evaluate, runEpisode, summarise, type EvalReport } from "../../host/eval/evaluate.js";
 import { episodesFromLogs } from "../../host/train/logs.js";
 
 import { worldcore } from "./helpers.js";
@@ -67,6 +67,28 @@ test("--unseen draws differ from seen ones and lie outside the seen ranges", () 
     assert.ok(!inside(u.target_m[0], SEEN.target_x_m) && !inside(u.target_m[2], SEEN.target_z_m));
   }
   assert.deepEqual(drawEpisode("push", 5, 2, true, cups), drawEpisode("push", 5, 2, true, cups));
+});
+
+test("guard: the arm starts low behind the cup, the target lies low beyond it; the direct way knocks the cup over, the scripted way over it does not", async () => {
+  const arm = new ArmKinematics(lb);
+  const ep = drawEpisode("guard", 1, 0, false, templateCups(lb));
+  const c = ep.cups[0]!.p_m, r = Math.hypot(c[0], c[1]);
+  const along = (p: readonly number[]) => ((p[0]! - c[0]) * c[0] + (p[1]! - c[1]) * c[1]) / r;
+  assert.ok(ep.start_m && along(ep.start_m) < -0.1 && ep.start_m[2] < 0.1, `start ${ep.start_m}`);
+  assert.ok(along(ep.target_m) > 0.1 && ep.target_m[2] < 0.1, `target ${ep.target_m}`);
+  const q0 = (episodeBoard(lb, ep, arm).board.drivers as unknown as { initial_q_rad: number[] }).initial_q_rad;
+  const t = arm.tool(q0);
+  assert.ok(Math.hypot(t[0] - ep.start_m[0], t[1] - ep.start_m[1], t[2] - ep.start_m[2]) < 0.005, `tool starts at ${t}`);
+  assert.equal(drawEpisode("reach", 1, 0, false, templateCups(lb)).start_m, undefined);
+  // The scripted reach goes straight for the target: through the cup. The risk term is worth
+  // something on this task only because that happens.
+  const direct = await runEpisode(lb, arm, { ...ep, task: "reach" }, "scripted", null, undefined);
+  assert.equal(direct.cup_tipped, true, JSON.stringify(direct));
+  const over = await runEpisode(lb, arm, ep, "scripted", null, undefined);
+  assert.ok(over.success && !over.cup_tipped && !over.cup_fell, JSON.stringify(over));
+  const report = summarise("scripted", [direct, over], 0);
+  assert.equal(report.fall_rate, 0.5, "a cup knocked over counts as a fall");
+  assert.equal(report.off_table_rate, 0);
 });
 
 test("eval --json: planner figures on top, baselines.scripted, baselines.random and ablation beside them", () => {
@@ -131,7 +153,7 @@ test("collect writes one log per episode that train reads; eval --logs reports t
 test("collect --knock-every: the knock episode tips the task cup over and the trainer labels the fall, with its lead", async () => {
   const dir = mkdtempSync(join(tmpdir(), "wc-knock-"));
   try {
-    const done = await collect({ board: lb, episodes: 2, seed: 5, out: dir, duration_s: 3, knock_every: 2 });
+    const done = await collect({ board: lb, episodes: 2, seed: 6, out: dir, duration_s: 3, knock_every: 2 });
     assert.deepEqual(done.map((e) => e.knock), [false, true]);
     assert.equal(done[1]!.cup_tipped, true, "the knock episode left the cup standing");
     const spec = { board: "sim-arm", joints: lb.board.joints.map((j) => j.name) };
@@ -143,6 +165,29 @@ test("collect --knock-every: the knock episode tips the task cup over and the tr
     // One fall (a tip-over is a fall), labelled on its step, and with a lead on the 15 before it too.
     assert.equal(falls(0)[1], 1);
     assert.equal(falls(15)[1], 16);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("collect: a step episode commands each way-point at once (its logged actions lead the arm by far more than a slew step); a cosine one does not", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "wc-step-"));
+  try {
+    // Seed 7's first episode tosses "step", seed 6's "cosine" (a coin per episode, from its seed).
+    const a = await collect({ board: lb, episodes: 1, seed: 7, out: join(dir, "a"), duration_s: 6 });
+    const b = await collect({ board: lb, episodes: 1, seed: 6, out: join(dir, "b"), duration_s: 6 });
+    assert.deepEqual([a[0]!.blend, b[0]!.blend], ["step", "cosine"]);
+    const J = lb.board.joints.length;
+    const lead = (logs: string) => {
+      const set = episodesFromLogs(logs, { board: "sim-arm", joints: lb.board.joints.map((j) => j.name) });
+      const O = set.obsNames.length;
+      let m = 0;
+      for (const e of set.episodes) for (let t = 0; t < e.steps; t++) for (let j = 0; j < J; j++) m = Math.max(m, Math.abs(e.act[t * J + j]! - e.obs[t * O + j]!));
+      return m;
+    };
+    const step = lead(join(dir, "a")), cosine = lead(join(dir, "b"));
+    assert.ok(step > 0.3, `step episode: actions lead q by at most ${step} rad`);
+    assert.ok(cosine < 0.15, `cosine episode: actions lead q by up to ${cosine} rad`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

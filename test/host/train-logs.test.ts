@@ -1,5 +1,5 @@
-// Episodes from logged frames: resampling to the model step, actions from the core's commands
-// (or plans), labels from object poses, segments cut where the core left `running`; the MCAP
+// Episodes from logged frames: resampling to the model step, actions from the plans' goals (or
+// the core's commands), labels from object poses, segments cut where the core left `running`; the MCAP
 // reader on files written with @mcap/core, and its refusals naming file, place and reason.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -101,6 +101,20 @@ test("a spell outside running (damping) cuts the episode into segments; plans st
   const [ep] = episodeFromFrames("log", frames, spec);
   // Linear between knots: at the end of step 0 (t = 1.02 s) the target is 0.1 of the way.
   assert.ok(Math.abs(ep!.act[0]! - 0.2) < 1e-12 && Math.abs(ep!.act[1]! - 0.4) < 1e-12, `${ep!.act[0]}, ${ep!.act[1]}`);
+});
+
+test("with plans logged, the action is the plan's goal before slew limits (what the planner writes), and the core's state still cuts segments", () => {
+  // The core's command trails 0.1 rad behind q (fakeLog); the plan asks for far more at once.
+  const frames = fakeLog(400, { dampFrom: 150, dampTo: 250 });
+  const plan: Frame = { v: 1, k: "plan", seq: 1, t: [1_000_000, 1_400_000], q: [[0.5, -0.5], [0.5, -0.5]] };
+  frames.unshift({ channel: "plan", log_time_us: 999_000, frame: plan });
+  const segs = episodeFromFrames("log", frames, spec);
+  assert.equal(segs.length, 2, "damping in the command frames still cuts the episode");
+  for (const ep of segs) for (let k = 0; k < ep.steps; k++) assert.deepEqual([ep.act[k * J], ep.act[k * J + 1]], [0.5, -0.5], `${ep.id} step ${k}`);
+  // A plan knot that is not finite is refused by frame, not learned from.
+  const bad = fakeLog(100);
+  bad.unshift({ channel: "plan", log_time_us: 999_000, frame: { v: 1, k: "plan", seq: 4, t: [1_000_000], q: [[0.5, NaN]] } });
+  assert.throws(() => episodeFromFrames("p.mcap", bad, spec), /p\.mcap: plan frame seq 4: needs 2 finite targets per knot/);
 });
 
 test("bad logs: errors name the episode, the place and the reason", () => {
