@@ -72,11 +72,14 @@ const PLAN_BYTES: usize = 16384;
 export const PL_MEAN: usize = PLAN_BLOCK; // f32 [TMAX x MAX_JOINTS]
 export const PL_STD: usize = PL_MEAN + <usize>TMAX * MAX_JOINTS * 4;
 export const PL_PREV: usize = PL_STD + <usize>TMAX * MAX_JOINTS * 4;
-export const PL_LO: usize = PL_PREV + <usize>TMAX * MAX_JOINTS * 4; // f32 [MAX_JOINTS] x 4 rows
+export const PL_LO: usize = PL_PREV + <usize>TMAX * MAX_JOINTS * 4; // f32 [MAX_JOINTS] x 5 rows, the host's (wm_plan_bounds_ptr)
 export const PL_HI: usize = PL_LO + <usize>MAX_JOINTS * 4;
 export const PL_SCALE: usize = PL_HI + <usize>MAX_JOINTS * 4;
 export const PL_OFFSET: usize = PL_SCALE + <usize>MAX_JOINTS * 4;
-export const PL_ELITE_IDX: usize = PL_OFFSET + <usize>MAX_JOINTS * 4; // i32 [ELITES_MAX]
+// Per action: the observation index of its joint's measured position, or -1 (none): a cold
+// start begins at the current pose.
+export const PL_HOLD: usize = PL_OFFSET + <usize>MAX_JOINTS * 4;
+export const PL_ELITE_IDX: usize = PL_HOLD + <usize>MAX_JOINTS * 4; // i32 [ELITES_MAX]
 export const PL_ELITE_W: usize = PL_ELITE_IDX + <usize>ELITES_MAX * 4; // f64 [ELITES_MAX]
 export const PL_ELITE_COST: usize = PL_ELITE_W + <usize>ELITES_MAX * 8; // f64 [ELITES_MAX]
 export const PL_END: usize = PL_ELITE_COST + <usize>ELITES_MAX * 8;

@@ -28,7 +28,7 @@ export function planConfigure(N: i32, T: i32, iters: i32, E: i32, temp: f64, ris
   counter = 0; warm = false;
   // Default bounds [-1, 1] and identity action -> joint mapping until the host sets them.
   for (let a = 0; a < MAX_JOINTS; a++) {
-    setF(W.PL_LO, a, -1); setF(W.PL_HI, a, 1); setF(W.PL_SCALE, a, 1); setF(W.PL_OFFSET, a, 0);
+    setF(W.PL_LO, a, -1); setF(W.PL_HI, a, 1); setF(W.PL_SCALE, a, 1); setF(W.PL_OFFSET, a, 0); setF(W.PL_HOLD, a, -1);
   }
   haveConfig = true;
   return WM_OK;
@@ -48,15 +48,18 @@ export function plan(t_us: f64, seq: u32): u32 {
   const A = W.actDim, T = horizon, N = samples, Z = W.latDim;
   for (let a = 0; a < A; a++) {
     if (!(f(W.PL_LO, a) < f(W.PL_HI, a)) || !isFinite(f(W.PL_SCALE, a)) || !isFinite(f(W.PL_OFFSET, a))) { lastError = WM_BAD_PLAN; return 0; }
+    const h = f(W.PL_HOLD, a);
+    if (!(h >= -1) || !(h < <f32>W.obsDim) || Mathf.floor(h) != h || (h >= 0 && f(W.PL_SCALE, a) == 0)) { lastError = WM_BAD_PLAN; return 0; }
   }
   if (!(t_us >= 0) || Math.floor(t_us) != t_us || t_us > 9e15) { lastError = WM_BAD_PLAN; return 0; }
   for (let i = 0; i < W.obsDim; i++) if (!isFinite(f(W.ioInPtr, i))) { lastError = WM_NONFINITE; return 0; }
+  // Before the encoder runs: a cold start reads the joint positions from the raw observation.
+  initMean(A, T);
   // z0 = enc(obs), kept in io_out row 0 for the whole step.
   const zEnc = runHead(W.HEAD_ENC, normaliseObs(W.ioInPtr, 1), 1);
   memory.copy(W.ioOutPtr, zEnc, <usize>Z << 2);
   // Weights that overflow make the latent non-finite: no sample could be scored.
   for (let i = 0; i < Z; i++) if (!isFinite(f(W.ioOutPtr, i))) { lastError = WM_NONFINITE; warm = false; return 0; }
-  initMean(A, T);
   for (let it = 0; it < iterations; it++) {
     sampleActions(N, T, A);
     rollout(N, T, A, Z);
@@ -69,12 +72,19 @@ export function plan(t_us: f64, seq: u32): u32 {
   return n;
 }
 
-// Warm start: the previous mean shifted one step (its last knot repeated); otherwise the middle
-// of the bounds. std starts at stdInit every step, as in TD-MPC2.
+// Warm start: the previous mean shifted one step (its last knot repeated). Cold: hold the current
+// pose where the host says which observation entry is the joint's position (an absolute joint
+// target's "do nothing", as zero is for TD-MPC2's actions), else the middle of the bounds. A cold
+// start at the middle sent the arm toward some central pose before the search had found anything,
+// through whatever lay between. std starts at stdInit every step, as in TD-MPC2.
 function initMean(A: i32, T: i32): void {
   for (let t = 0; t < T; t++) for (let a = 0; a < A; a++) {
     const i = t * MAX_JOINTS + a;
-    const m: f32 = warm ? f(W.PL_PREV, min(t + 1, T - 1) * MAX_JOINTS + a) : (f(W.PL_LO, a) + f(W.PL_HI, a)) * 0.5;
+    const h = <i32>f(W.PL_HOLD, a);
+    const lo = f(W.PL_LO, a), hi = f(W.PL_HI, a);
+    const m: f32 = warm ? f(W.PL_PREV, min(t + 1, T - 1) * MAX_JOINTS + a)
+      : h >= 0 ? min(max((f(W.ioInPtr, h) - f(W.PL_OFFSET, a)) / f(W.PL_SCALE, a), lo), hi)
+      : (lo + hi) * 0.5;
     setF(W.PL_MEAN, i, m);
     setF(W.PL_STD, i, <f32>stdInit);
   }

@@ -93,12 +93,15 @@ export class WmCore {
     const m = this.manifest;
     this.check("wm_plan_configure", this.ex.wm_plan_configure(o.samples, o.horizon, o.iterations, o.elites, o.temperature, o.riskWeight, o.stdInit, o.stdMin, BigInt.asUintN(64, o.seed), m.step_us));
     const A = m.architecture.act_dim;
-    const b = this.f32(this.ex.wm_plan_bounds_ptr(), 4 * WM_MAX_JOINTS);
+    const b = this.f32(this.ex.wm_plan_bounds_ptr(), 5 * WM_MAX_JOINTS);
     for (let j = 0; j < A; j++) {
       b[j] = m.action.low[j]!;
       b[WM_MAX_JOINTS + j] = m.action.high[j]!;
       b[2 * WM_MAX_JOINTS + j] = m.action.std[j]!;
       b[3 * WM_MAX_JOINTS + j] = m.action.mean[j]!;
+      // Action j is joint j's target; where the observation holds that joint's measured position
+      // (`<name>.q_rad`, host/model/observation.ts) the planner's cold start holds the pose.
+      b[4 * WM_MAX_JOINTS + j] = m.observation.names.indexOf(`${m.action.names[j]}.q_rad`);
     }
     this.horizon = o.horizon;
   }

@@ -1,7 +1,7 @@
 // The MPPI planner in the core (assembly/wm/mppi.ts): on a linear latent system with a quadratic
 // cost, whose optimum is known in closed form (finite-horizon LQR solved here by least squares),
-// it converges to that optimum; plans are reproducible from the seed; the plan frame it writes is
-// accepted by a control core.
+// it converges to that optimum; plans are reproducible from the seed; a cold start holds the pose;
+// the plan frame it writes is accepted by a control core.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Unpackr } from "msgpackr";
@@ -135,6 +135,34 @@ test("plans are reproducible from the seed, differ across seeds, and warm starts
   assert.deepEqual(a2, b2);
   assert.notDeepEqual(a1, c1);
   assert.notDeepEqual(a1, a2);
+});
+
+test("a cold start holds the current pose where the observation names the joints' positions, else starts mid-bounds; a warm start does not look", async () => {
+  const model = randomModel({ kind: "tdmpc2", obs_dim: 10, act_dim: 3, latent_dim: 16, hidden_dim: 32, cost_dim: 1 }, 5);
+  const m = model.manifest;
+  // A std of 1e-4 keeps every sample, and so the refit mean, within a hair of where it started.
+  const opts = { ...DEFAULT_PLANNER, samples: 64, elites: 8, iterations: 2, stdInit: 1e-4, stdMin: 1e-4, seed: 3n };
+  const obs = Float32Array.from({ length: 10 }, (_, i) => 0.3 * Math.sin(i + 1));
+  const planFrom = async (names: string[]) => {
+    m.observation.names = names;
+    const core = await WmCore.create();
+    core.install(model, 64);
+    core.configurePlanner(opts);
+    core.plan(obs, 1000, 1);
+    const first = core.planMean()[0]!;
+    const shifted = obs.slice();
+    shifted[6] = 2;
+    core.plan(shifted, 21000, 2);
+    return { first, second: core.planMean()[0]! };
+  };
+  const norm = (j: number, q: number) => Math.min(Math.max((q - m.action.mean[j]!) / m.action.std[j]!, m.action.low[j]!), m.action.high[j]!);
+  // Joints 1..3 measured at observation entries 6, 2 and 4.
+  const held = await planFrom(m.observation.names.map((n, i) => (i === 6 ? "joint1.q_rad" : i === 2 ? "joint2.q_rad" : i === 4 ? "joint3.q_rad" : n)));
+  [6, 2, 4].forEach((k, j) => assert.ok(Math.abs(held.first[j]! - norm(j, obs[k]!)) < 1e-3, `joint ${j + 1}: ${held.first[j]} vs hold ${norm(j, obs[k]!)}`));
+  // The second plan starts from the first (warm), not from the new pose.
+  assert.ok(Math.abs(held.second[0]! - held.first[0]!) < 1e-3, `warm start moved to ${held.second[0]}`);
+  const mid = await planFrom(Array.from({ length: 10 }, (_, i) => `obs${i}`));
+  mid.first.forEach((v, j) => assert.ok(Math.abs(v - (m.action.low[j]! + m.action.high[j]!) / 2) < 1e-3, `joint ${j + 1} starts at ${v}`));
 });
 
 test("the plan frame is a valid plan that a control core accepts", async () => {
