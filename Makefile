@@ -114,5 +114,5 @@ model: build
 	  for f in $(MODEL_LOGS)/$$name/*.mcap; do mv $$f $(MODEL_LOGS)/$$name-$$(basename $$f); done; rmdir $(MODEL_LOGS)/$$name; done
 	rm -rf models/sim-arm
 	$(NODE) bin/worldcore.js train --logs $(MODEL_LOGS) --board sim-arm --out models/sim-arm \
-	  --hidden 128 --latent 64 --steps 12000 --relabel 512 --cost-weight 100 --lr-final 1e-4 --seed 1
+	  --hidden 128 --latent 64 --steps 12000 --relabel 512 --cost-weight 100 --lr-final 1e-4 --event-lead 40 --seed 1
 	rm -rf models/sim-arm/checkpoints

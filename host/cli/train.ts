@@ -73,9 +73,10 @@ export const trainCommand: Command = {
         fromBoard = { board: lb.board.name, joints, objects, ...(cost ? { cost } : {}) };
         out.log(cost ? `cost labels: distance (m) from target (object ${TARGET_OBJECT_ID}) to the flange under the commanded joint target; ${relabel ? `${relabel.batch} goal-relabelled rows per step` : "no relabelling"}` : "cost labels: 0 (no robot model or no tracked target)");
       }
-      // 15 steps (0.3 s at 20 ms): about the time the controller takes to carry a chosen joint target
-      // into the cup; docs/TRAINING.md "Labels".
-      const event_lead_steps = int(values["event-lead"], "--event-lead", 15, 0);
+      // 40 steps (0.8 s at 20 ms): in collected logs a cup tips 8 - 37 steps after the target that
+      // drove the arm into it was commanded, and a cup only counts as fallen once it lies past
+      // 0.5 rad; docs/TRAINING.md "Labels".
+      const event_lead_steps = int(values["event-lead"], "--event-lead", 40, 0);
       set = episodesFromLogs(values.logs!, { ...spec, ...fromBoard, event_lead_steps });
     }
     const dir = resolve(values.out);

@@ -44,11 +44,21 @@ export interface CollectedEpisode {
 
 /**
  * Tool-point way-points of one exploration episode: a loop around the cup, then the task's own
- * way-points, which end at (or, for push, beside) the episode's target. Ending on the target means
+ * way-points, which end at (or, for push, beside) the episode's target; for two thirds of the guard
+ * episodes either the target alone (the direct way, through the cup) or guard's way over the cup. Ending on the target means
  * the logs hold motions that approach it and settle there, which is what the cost labels
  * (distance of the flange to the target, host/train/task-cost.ts) reward.
  */
 export function explorationWaypoints(ep: Episode, start_m: Vec3, rng: Rng): Vec3[] {
+  // Guard starts low behind the cup. A third of its episodes go straight for the target, through
+  // the cup; a third go over it (guard's scripted way-points) straight from the start; a third
+  // circle first. Without the first two the logs held no safe way out of that start (the circle
+  // usually hits the cup), and the event head learnt that the start itself is the danger.
+  if (ep.task === "guard") {
+    const u = rng.uniform();
+    if (u < 1 / 3) return [ep.target_m];
+    if (u < 2 / 3) return scriptedWaypoints(ep, start_m);
+  }
   const pts: Vec3[] = [];
   const c = ep.cups[0]!.p_m;
   const r = 0.1 + 0.06 * rng.uniform(), a0 = 2 * Math.PI * rng.uniform();
