@@ -44,10 +44,11 @@ export interface CollectedEpisode {
 
 /**
  * Tool-point way-points of one exploration episode: a loop around the cup, then the task's own
- * way-points, which end at (or, for push, beside) the episode's target; for two thirds of the guard
- * episodes either the target alone (the direct way, through the cup) or guard's way over the cup. Ending on the target means
- * the logs hold motions that approach it and settle there, which is what the cost labels
- * (distance of the flange to the target, host/train/task-cost.ts) reward.
+ * way-points, which end at (or, for push, beside) the episode's target; for two thirds of the
+ * guard episodes either the target alone (the direct way, through the cup) or guard's way over
+ * the cup. Ending on the target means the logs hold motions that approach it and settle there,
+ * which is what the cost labels (distance of the flange to the target, host/train/task-cost.ts)
+ * reward.
  */
 export function explorationWaypoints(ep: Episode, start_m: Vec3, rng: Rng): Vec3[] {
   // Guard starts low behind the cup. A third of its episodes go straight for the target, through
