@@ -18,8 +18,9 @@ function withEstop(task: Task, at_us: number): Task {
     name: `${task.name}+estop`,
     frames(ctx) {
       const out = task.frames(ctx);
-      if (!sent && ctx.t_us >= at_us) { out.push(encodeFrame({ v: 1, k: "ctl", seq: 1000, op: "estop" })); sent = true; }
-      return out;
+      if (sent || ctx.t_us < at_us) return out;
+      sent = true;
+      return [...out, encodeFrame({ v: 1, k: "ctl", seq: 1000, op: "estop" })];
     },
     reference: task.reference?.bind(task),
   };

@@ -12,7 +12,7 @@ import { ControlLoop, type LoopHooks } from "./control.js";
 import { boardModelDir, type PlannerSetup, type PlannerStats } from "./planner.js";
 import { Planning, type PlanTamper } from "./planning.js";
 import { Samples, round } from "./stats.js";
-import { scriptedTask, type Task } from "./task.js";
+import { scriptedTask, type Task, type TaskContext } from "./task.js";
 import { Recorder, type RecordOptions, type RecordingSummary } from "../recorder/recorder.js";
 
 export interface SessionOptions {
@@ -136,6 +136,8 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   let errCount = 0;
   const hashes: string[] = [];
   let lastCommand: CommandFrame | undefined;
+  // One context for every tick (the task reads it during frames() and keeps nothing).
+  const taskCtx: TaskContext = { t_us: 0, tick: 0 };
   let trapped: SessionSummary["trapped"] = null;
   let overruns = 0;
 
@@ -167,7 +169,8 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
     }
 
     drivers.poll(t_us, sink);
-    for (const f of task.frames({ t_us, tick, lastCommand })) operatorRing.tryWrite(f);
+    taskCtx.t_us = t_us; taskCtx.tick = tick; taskCtx.lastCommand = lastCommand;
+    for (const f of task.frames(taskCtx)) operatorRing.tryWrite(f);
 
     recorder?.beginTick(tick, t_us);
     const t0 = process.hrtime.bigint();

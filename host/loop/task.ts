@@ -4,6 +4,7 @@
 import { encodeFrame, type CommandFrame, type PlanFrame } from "../frames/codec.js";
 import type { Board } from "../board/load.js";
 
+/** What a task sees at a tick. The session reuses one object: read it in frames(), keep nothing. */
 export interface TaskContext {
   t_us: number;
   tick: number;
@@ -13,11 +14,13 @@ export interface TaskContext {
 
 export interface Task {
   readonly name: string;
-  /** Frames for the core at this tick (written to the operator ring before the tick). */
-  frames(ctx: TaskContext): Uint8Array[];
+  /** Frames for the core at this tick (written to the operator ring before the tick); often a shared empty array. */
+  frames(ctx: TaskContext): readonly Uint8Array[];
   /** The reference the task wants at time t (for tracking reports), once it has one. */
   reference?(t_us: number): number[] | undefined;
 }
+
+const NONE: readonly Uint8Array[] = Object.freeze([]);
 
 export interface WaypointOptions {
   armAt_us?: number;
@@ -90,14 +93,15 @@ export function scriptedTask(board: Board, opts: WaypointOptions = {}): Task {
   return {
     name: opts.sendPlans === false ? "arm-run" : offsets ? "waypoints" : "sinusoid",
     frames(ctx) {
-      const out: Uint8Array[] = [];
+      // Most ticks send nothing: no array is made for them (1 kHz, every session).
+      let out: Uint8Array[] | undefined;
       if (!armed && ctx.t_us >= armAt) {
-        out.push(encodeFrame({ v: 1, k: "ctl", seq: ++ctlSeq, op: "arm" }));
+        (out ??= []).push(encodeFrame({ v: 1, k: "ctl", seq: ++ctlSeq, op: "arm" }));
         armed = true;
       } else if (armed && !running && ctx.t_us >= runAt && ctx.lastCommand && ctx.lastCommand.st === 2) {
         // Armed: the core holds the measured pose; its command frame tells us where that is.
         pose = ctx.lastCommand.q.slice();
-        out.push(encodeFrame({ v: 1, k: "ctl", seq: ++ctlSeq, op: "run" }));
+        (out ??= []).push(encodeFrame({ v: 1, k: "ctl", seq: ++ctlSeq, op: "run" }));
         running = true;
         nextPlan = ctx.t_us;
       }
@@ -112,10 +116,10 @@ export function scriptedTask(board: Board, opts: WaypointOptions = {}): Task {
           q.push(ref(tk));
         }
         const plan: PlanFrame = { v: 1, k: "plan", seq: ++planSeq, t, q };
-        out.push(encodeFrame(plan));
+        (out ??= []).push(encodeFrame(plan));
         nextPlan += planEvery_us;
       }
-      return out;
+      return out ?? NONE;
     },
     reference(t_us) {
       return opts.sendPlans !== false && running && pose ? ref(t_us) : undefined;
