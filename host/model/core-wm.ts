@@ -8,6 +8,7 @@ import type { WmWasmtimeOptions } from "../engine/wm-wasmtime.js";
 import { WM_ERRORS, WM_FLAG_LINEAR, WM_MAX_JOINTS, WM_TMAX, type WmExports, type WmInstance } from "../engine/wm-types.js";
 import { headInDim, headOutDim, tensorSpecs, type HeadName } from "./arch.js";
 import type { Model } from "./load.js";
+import { jointPositionName } from "./observation.js";
 
 /** The core refused a call; `reason` is the name of its result code. */
 export class WmError extends Error {
@@ -100,8 +101,8 @@ export class WmCore {
       b[2 * WM_MAX_JOINTS + j] = m.action.std[j]!;
       b[3 * WM_MAX_JOINTS + j] = m.action.mean[j]!;
       // Action j is joint j's target; where the observation holds that joint's measured position
-      // (`<name>.q_rad`, host/model/observation.ts) the planner's cold start holds the pose.
-      b[4 * WM_MAX_JOINTS + j] = m.observation.names.indexOf(`${m.action.names[j]}.q_rad`);
+      // the planner's cold start holds the pose.
+      b[4 * WM_MAX_JOINTS + j] = m.observation.names.indexOf(jointPositionName(m.action.names[j]!));
     }
     this.horizon = o.horizon;
   }

@@ -27,6 +27,12 @@ export const TARGET_OBJECT_ID = 9;
 /** Position entries per object (m); orientation is not observed (a cup's tilt shows in z). */
 export const OBJECT_POSITION = ["x_m", "y_m", "z_m"] as const;
 
+/** Observation names of a joint's measured position and velocity (the table above; trainer, planner and tests spell them through these). */
+export const jointPositionName = (joint: string): string => `${joint}.q_rad`;
+export const jointVelocityName = (joint: string): string => `${joint}.qd_rad_s`;
+/** Observation names of a perceived object's position, x, y, z. */
+export const objectPositionNames = (id: number): string[] => OBJECT_POSITION.map((f) => `object${id}.${f}`);
+
 export interface ObservationPart { name: "q" | "qd" | "objects"; offset: number; count: number }
 export interface ObservationLayout { names: string[]; size: number; parts: ObservationPart[]; joints: number; objects: number; objectIds: number[] }
 
@@ -47,12 +53,12 @@ export function perceivedObjectIds(board: Board): number[] {
 
 export function observationLayout(board: Board): ObservationLayout {
   const n = board.joints.length;
-  const names = [...board.joints.map((j) => `${j.name}.q_rad`), ...board.joints.map((j) => `${j.name}.qd_rad_s`)];
+  const names = [...board.joints.map((j) => jointPositionName(j.name)), ...board.joints.map((j) => jointVelocityName(j.name))];
   const parts: ObservationPart[] = [{ name: "q", offset: 0, count: n }, { name: "qd", offset: n, count: n }];
   const objectIds = perceivedObjectIds(board);
   if (objectIds.length > 0) {
     parts.push({ name: "objects", offset: 2 * n, count: objectIds.length * OBJECT_POSITION.length });
-    for (const id of objectIds) for (const f of OBJECT_POSITION) names.push(`object${id}.${f}`);
+    for (const id of objectIds) names.push(...objectPositionNames(id));
   }
   return { names, size: names.length, parts, joints: n, objects: objectIds.length, objectIds };
 }

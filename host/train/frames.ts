@@ -4,6 +4,7 @@
 // decoded frames in memory; host/train/logs.ts feeds it from MCAP files.
 import { STATES } from "../engine/codes.js";
 import type { CommandFrame, Frame, PerceptFrame, PlanFrame, SensorFrame } from "../frames/codec.js";
+import { jointPositionName, jointVelocityName, objectPositionNames } from "../model/observation.js";
 import { DatasetError, EVENTS, type Episode } from "./dataset.js";
 
 /** One message of a log: the channel it came on, the log time (µs) and the decoded frame. */
@@ -42,8 +43,8 @@ export function tiltOf(quat: ArrayLike<number>): number {
 
 export function observationNames(spec: Pick<EpisodeSpec, "joints" | "objects">): string[] {
   return [
-    ...spec.joints.map((j) => `${j}.q_rad`), ...spec.joints.map((j) => `${j}.qd_rad_s`),
-    ...spec.objects.flatMap((id) => [`object${id}.x_m`, `object${id}.y_m`, `object${id}.z_m`]),
+    ...spec.joints.map(jointPositionName), ...spec.joints.map(jointVelocityName),
+    ...spec.objects.flatMap(objectPositionNames),
   ];
 }
 
