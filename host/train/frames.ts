@@ -154,22 +154,22 @@ export function episodeFromFrames(episodeId: string, messages: LoggedFrame[], sp
   // and writes, so the model learns what a chosen target does (e.g. a target beyond a cup drives
   // the arm through it) and not only the few millimetres a slew-limited reference moves per step.
   // Without plans (teleoperation, a log cut before its first plan) the core's command stands in.
+  let checkedPlan = -1; // steps run forward in time: each plan frame is checked once, when first used
   const action = (t: number): { q: number[]; ok: boolean } | null => {
     const ci = lastAtOrBefore(cT, t), pi = lastAtOrBefore(pT, t);
-    let ok = true, q: number[] | null = null;
-    if (ci >= 0) {
-      const c = cmds[ci]!;
+    const c = ci >= 0 ? cmds[ci]! : null;
+    if (c) {
       if (c.q.length !== J) throw new DatasetError(id, `command frame seq ${c.seq}`, `has ${c.q.length} targets, the spec has ${J} joints`);
       if (!c.q.every(Number.isFinite)) throw new DatasetError(id, `command frame seq ${c.seq}`, "has a target that is not a finite number");
-      ok = c.st === undefined || c.st === RUNNING;
-      q = c.q;
     }
-    if (pi >= 0) {
+    if (pi >= 0 && pi !== checkedPlan) {
       const p = plans[pi]!.p;
-      if (p.q.some((k) => k.length < J || !k.slice(0, J).every(Number.isFinite))) throw new DatasetError(id, `plan frame seq ${p.seq}`, `needs ${J} finite targets per knot`);
-      q = planTarget(p, t, J);
+      const bad = p.q.some((k) => { if (k.length < J) return true; for (let j = 0; j < J; j++) if (!Number.isFinite(k[j])) return true; return false; });
+      if (bad) throw new DatasetError(id, `plan frame seq ${p.seq}`, `needs ${J} finite targets per knot`);
+      checkedPlan = pi;
     }
-    return q ? { q, ok } : null;
+    const q = pi >= 0 ? planTarget(plans[pi]!.p, t, J) : c?.q;
+    return q ? { q, ok: !c || c.st === undefined || c.st === RUNNING } : null;
   };
 
   const t0 = sensors[0]!.t_us, tEnd = sensors.at(-1)!.t_us;
