@@ -25,12 +25,12 @@ function decode(b: Uint8Array): Record<string, unknown> | null {
 
 const same = (a: unknown, b: unknown): boolean => Object.is(a, b) || JSON.stringify(a) === JSON.stringify(b);
 
-/** Differences between two frames' fields (empty when only the encoding differs). */
 /** Where a difference is, for people: `cmd.tau[joint 2]`. */
 export function diffPlace(d: { frame: string; field: string; joint: number | null }): string {
   return `${d.frame}.${d.field}${d.joint !== null ? `[joint ${d.joint}]` : ""}`;
 }
 
+/** Differences between two frames' fields (empty when only the encoding differs). */
 export function diffFrames(recorded: Uint8Array | undefined, replayed: Uint8Array | undefined): FieldDiff[] {
   const r = recorded ? decode(recorded) : null;
   const p = replayed ? decode(replayed) : null;
