@@ -3,18 +3,21 @@
 import { resolve } from "node:path";
 import { loadBoard } from "../board/load.js";
 import { collect } from "../eval/collect.js";
+import { TASKS, type TaskName } from "../eval/episodes.js";
 import { num, parse, type Command } from "./command.js";
 import { DEFAULT_BOARD } from "./run.js";
 import { EXIT_OK, UsageError, makeOut } from "./output.js";
 
 export const collectCommand: Command = {
   name: "collect",
-  summary: "record exploration episodes on a simulated board (scripted motions around the cup plus seeded noise) as training logs",
-  usage: "worldcore collect [--board NAME] --episodes N --out DIR [--seed S] [--duration S] [--noise RAD] [--knock-every N] [--json]",
+  summary: "record exploration episodes on a simulated board (scripted motions around the cup plus seeded noise, or a model's planner) as training logs",
+  usage: "worldcore collect [--board NAME] --episodes N --out DIR [--seed S] [--duration S] [--task T[,T..]] [--noise RAD] [--knock-every N]\n" +
+    "                 [--planner models/NAME [--risk-weights W[,W..]]] [--json]",
   async run(argv) {
     const { values } = parse(argv, {
       board: { type: "string" }, episodes: { type: "string" }, out: { type: "string" }, seed: { type: "string" },
       duration: { type: "string" }, noise: { type: "string" }, "knock-every": { type: "string" },
+      task: { type: "string" }, planner: { type: "string" }, "risk-weights": { type: "string" },
     });
     const out = makeOut(values.json === true);
     if (!values.out) throw new UsageError("--out DIR is required");
@@ -26,12 +29,24 @@ export const collectCommand: Command = {
     const noise_rad = num(values.noise, "--noise", 0.05, 0);
     const knock_every = num(values["knock-every"], "--knock-every", 0, 0);
     if (!Number.isInteger(knock_every)) throw new UsageError(`--knock-every expects an integer, got "${values["knock-every"]}"`);
+    const tasks = values.task === undefined ? TASKS : values.task.split(",").map((t) => {
+      if (!(TASKS as readonly string[]).includes(t)) throw new UsageError(`--task: unknown task "${t}" (tasks: ${TASKS.join(", ")})`);
+      return t as TaskName;
+    });
+    if (values["risk-weights"] !== undefined && values.planner === undefined) throw new UsageError("--risk-weights needs --planner models/NAME");
+    const risk_weights = values["risk-weights"]?.split(",").map((w) => {
+      if (w.trim() === "") throw new UsageError(`--risk-weights expects numbers >= 0 separated by commas, got "${values["risk-weights"]}"`);
+      return num(w, "--risk-weights", 1, 0);
+    });
+    if (values.planner !== undefined && (values.noise !== undefined || values["knock-every"] !== undefined)) throw new UsageError("--noise and --knock-every shape scripted episodes; with --planner the planner moves the arm");
+    const planner = values.planner === undefined ? undefined : { model: resolve(values.planner), ...(risk_weights ? { risk_weights } : {}) };
     const lb = loadBoard(values.board ?? DEFAULT_BOARD);
     if (lb.board.drivers.kind !== "sim") throw new UsageError(`--board: collect needs a simulated board (drivers.kind "sim"); ${lb.board.name} has "${lb.board.drivers.kind}"`);
-    out.log(`worldcore collect: ${episodes} episodes of ${duration_s} s on ${lb.board.name}, seed ${seed}, noise ${noise_rad} rad${knock_every ? `, every ${knock_every}th episode knocks the task cup over` : ""} -> ${values.out}`);
+    const how = planner ? `driven by the planner of ${values.planner} (risk weights ${(risk_weights ?? [1]).join(", ")})` : `noise ${noise_rad} rad${knock_every ? `, every ${knock_every}th episode knocks the task cup over` : ""}`;
+    out.log(`worldcore collect: ${episodes} episodes of ${duration_s} s on ${lb.board.name} (${tasks.join(", ")}), seed ${seed}, ${how} -> ${values.out}`);
     const done = await collect({
-      board: lb, episodes, seed, out: resolve(values.out), duration_s, noise_rad, knock_every,
-      onEpisode: (e) => out.progress(`episode ${e.index + 1}/${episodes}: ${e.messages} log messages${e.knock ? " (knock)" : ""}${e.cup_fell ? ", cup fell" : ""}${e.cup_tipped ? ", cup knocked over" : ""}`),
+      board: lb, episodes, seed, out: resolve(values.out), duration_s, noise_rad, knock_every, tasks, ...(planner ? { planner } : {}),
+      onEpisode: (e) => out.progress(`episode ${e.index + 1}/${episodes}: ${e.messages} log messages${e.knock ? " (knock)" : ""}${e.risk_weight !== null ? ` (planner, risk ${e.risk_weight})` : ""}${e.cup_fell ? ", cup fell" : ""}${e.cup_tipped ? ", cup knocked over" : ""}`),
     });
     const fell = done.filter((e) => e.cup_fell).length, tipped = done.filter((e) => e.cup_tipped).length;
     out.log(`wrote ${done.length} logs (${done.reduce((s, e) => s + e.messages, 0)} messages) to ${values.out}; a cup fell off the table in ${fell}, was knocked over in ${tipped}`);

@@ -1,8 +1,10 @@
 // `worldcore collect`'s library: exploration episodes on a simulated board for training data.
-// Each episode draws a world from the seen ranges (host/eval/episodes.ts), then a scripted motion
-// toward and around the task cup (DLS IK way-points, host/eval/arm.ts) with seeded joint noise;
-// the core's controller and safety layer are in charge as always. The flight recorder
-// (host/recorder/) writes each episode as one log, as on a robot. Called by host/cli/collect.ts.
+// Each episode draws a world from the seen ranges (host/eval/episodes.ts), then either a scripted
+// motion toward and around the task cup (DLS IK way-points, host/eval/arm.ts) with seeded joint
+// noise, or (`planner`) the world-model planner of an existing model doing the task: the refinement
+// loop's "deploy, log, retrain", whose logs label the planner's own mistakes. The core's controller
+// and safety layer are in charge as always. The flight recorder (host/recorder/) writes each
+// episode as one log, as on a robot. Called by host/cli/collect.ts.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadedBoard } from "../board/load.js";
@@ -12,7 +14,7 @@ import { scriptedTask } from "../loop/task.js";
 import type { Vec3 } from "../robot/model.js";
 import { DEFAULT_SPEC, tiltOf } from "../train/frames.js";
 import { ArmKinematics } from "./arm.js";
-import { drawEpisode, episodeBoard, templateCups, TASKS, type Episode } from "./episodes.js";
+import { drawEpisode, episodeBoard, templateCups, TASKS, type Episode, type TaskName } from "./episodes.js";
 import { scriptedJointPath, scriptedWaypoints } from "./policies.js";
 
 export interface CollectOptions {
@@ -26,6 +28,15 @@ export interface CollectOptions {
   noise_rad?: number;
   /** Every this many episodes (the last of each group) knocks the task cup over on purpose (0: never). */
   knock_every?: number;
+  /** Tasks in turn (default all of TASKS). */
+  tasks?: readonly TaskName[];
+  /**
+   * Drive the episodes with this model's planner instead of scripted motions. Episode i plans with
+   * risk weight `risk_weights[i % n]` (default [1]: as deployed; a 0 among them adds the
+   * ablation's bolder mistakes); it samples with the episode's seed, as in eval. Use seeds eval
+   * does not: a collect episode with eval's seed and index is eval's episode.
+   */
+  planner?: { model: string; risk_weights?: readonly number[] };
   onEpisode?(e: CollectedEpisode): void;
 }
 
@@ -37,8 +48,10 @@ export interface CollectedEpisode {
   cup_tipped: boolean;
   /** Whether the episode knocked the task cup on purpose. */
   knock: boolean;
-  /** How its way-points were commanded (host/loop/task.ts WaypointOptions.blend). */
-  blend: "cosine" | "step";
+  /** How its way-points were commanded (host/loop/task.ts WaypointOptions.blend); "planner" when the planner drove it. */
+  blend: "cosine" | "step" | "planner";
+  /** The planner's risk weight in a planner episode, else null. */
+  risk_weight: number | null;
   fault: string;
 }
 
@@ -90,32 +103,42 @@ export async function collect(o: CollectOptions): Promise<CollectedEpisode[]> {
   const duration_s = o.duration_s ?? 6;
   const noise = o.noise_rad ?? 0.05;
   const done: CollectedEpisode[] = [];
+  const tasks = o.tasks ?? TASKS;
+  if (tasks.length === 0) throw new Error("collect: no tasks to draw episodes from");
+  const weights = o.planner?.risk_weights ?? [1];
+  if (o.planner && (weights.length === 0 || weights.some((w) => !(w >= 0)))) throw new Error(`collect: planner risk weights must be numbers >= 0, got [${weights.join(", ")}]`);
   for (let i = 0; i < o.episodes; i++) {
     // Tasks in turn, so the data holds reaching, pushing and passing over cups.
-    const ep = drawEpisode(TASKS[i % TASKS.length]!, o.seed, i, false, template);
+    const ep = drawEpisode(tasks[i % tasks.length]!, o.seed, i, false, template);
     // The episode's target in the world: logs carry it as percept object TARGET_OBJECT_ID.
     const board = episodeBoard(o.board, ep, arm);
-    const b = board.board;
-    const q0 = (b.drivers as unknown as { initial_q_rad: number[] }).initial_q_rad;
-    const rng = new Rng(ep.seed ^ 0xc011ec7);
-    const knock = (o.knock_every ?? 0) > 0 && i % o.knock_every! === o.knock_every! - 1;
-    // Half the episodes (a coin per episode) command each way-point at once and let the slew
-    // limiter move the arm, as the planner does; the model learns what such targets do from them.
-    const blend = rng.uniform() < 0.5 ? "step" as const : "cosine" as const;
-    const path = scriptedJointPath(arm, q0, knock ? knockWaypoints(ep, rng) : explorationWaypoints(ep, arm.tool(q0), rng));
-    const offsets_rad = path.q_rad.map((q) => q.map((v, j) => {
-      const lim = b.joints[j]!.limits;
-      return Math.min(lim.q_max_rad - 0.1, Math.max(lim.q_min_rad + 0.1, v + noise * rng.normal())) - q0[j]!;
-    }));
-    const segment_s = Math.max(0.4, (duration_s - 0.3) / offsets_rad.length);
     const file = join(o.out, `episode-${String(i).padStart(4, "0")}.mcap`);
-    const s = await runSession({
-      board, duration_s, seed: ep.seed, model: null,
-      task: scriptedTask(b, { offsets_rad, segment_s, hold_s: 0.1, blend }),
-      record: { path: file },
-    });
+    let knock = false, blend: CollectedEpisode["blend"], risk_weight: number | null = null;
+    let drive: Pick<Parameters<typeof runSession>[0], "model" | "task" | "planner">;
+    if (o.planner) {
+      // The planner sends the plans (the trainer's actions are their goals); the task only arms.
+      risk_weight = weights[i % weights.length]!;
+      drive = { model: o.planner.model, planner: { riskWeight: risk_weight } };
+      blend = "planner";
+    } else {
+      const b = board.board;
+      const q0 = (b.drivers as unknown as { initial_q_rad: number[] }).initial_q_rad;
+      const rng = new Rng(ep.seed ^ 0xc011ec7);
+      knock = (o.knock_every ?? 0) > 0 && i % o.knock_every! === o.knock_every! - 1;
+      // Half the episodes (a coin per episode) command each way-point at once and let the slew
+      // limiter move the arm, as the planner does; the model learns what such targets do from them.
+      blend = rng.uniform() < 0.5 ? "step" : "cosine";
+      const path = scriptedJointPath(arm, q0, knock ? knockWaypoints(ep, rng) : explorationWaypoints(ep, arm.tool(q0), rng));
+      const offsets_rad = path.q_rad.map((q) => q.map((v, j) => {
+        const lim = b.joints[j]!.limits;
+        return Math.min(lim.q_max_rad - 0.1, Math.max(lim.q_min_rad + 0.1, v + noise * rng.normal())) - q0[j]!;
+      }));
+      const segment_s = Math.max(0.4, (duration_s - 0.3) / offsets_rad.length);
+      drive = { model: null, task: scriptedTask(b, { offsets_rad, segment_s, hold_s: 0.1, blend }) };
+    }
+    const s = await runSession({ board, duration_s, seed: ep.seed, ...drive, record: { path: file } });
     const e: CollectedEpisode = { index: i, file, messages: s.recording?.messages ?? 0, sim_time_s: s.sim_time_s, cup_fell: s.world?.cup_on_table === false,
-      cup_tipped: ((s.world?.cups ?? []) as { quat: number[] }[]).some((c) => tiltOf(c.quat) > DEFAULT_SPEC.fall_tilt_rad), knock, blend, fault: s.fault };
+      cup_tipped: ((s.world?.cups ?? []) as { quat: number[] }[]).some((c) => tiltOf(c.quat) > DEFAULT_SPEC.fall_tilt_rad), knock, blend, risk_weight, fault: s.fault };
     done.push(e);
     o.onEpisode?.(e);
   }

@@ -12,7 +12,7 @@ import { ArmKinematics } from "../../host/eval/arm.js";
 import { collect } from "../../host/eval/collect.js";
 import { drawEpisode, episodeBoard, SEEN, TASKS, templateCups, type Bands } from "../../host/eval/episodes.js";
 import { evaluate, runEpisode, summarise, type EvalReport } from "../../host/eval/evaluate.js";
-import { episodesFromLogs } from "../../host/train/logs.js";
+import { episodesFromLogs, readLogFrames } from "../../host/train/logs.js";
 
 import { worldcore } from "./helpers.js";
 
@@ -165,6 +165,26 @@ test("collect --knock-every: the knock episode tips the task cup over and the tr
     // One fall (a tip-over is a fall), labelled on its step, and with a lead on the 15 before it too.
     assert.equal(falls(0)[1], 1);
     assert.equal(falls(15)[1], 16);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("collect --planner: the model's planner drives the episodes, risk weights in turn, and the trainer's actions are the logged plans' goals", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "wc-pcol-"));
+  try {
+    const done = await collect({ board: lb, episodes: 2, seed: 21, out: dir, duration_s: 1, tasks: ["guard"], planner: { model: "models/sim-arm", risk_weights: [1, 0] } });
+    assert.deepEqual(done.map((e) => [e.blend, e.risk_weight, e.knock]), [["planner", 1, false], ["planner", 0, false]]);
+    const plans = readLogFrames(done[0]!.file).filter((m) => m.frame.k === "plan");
+    assert.ok(plans.length >= 40, `${plans.length} plan frames in a 1 s episode planned every 20 ms`);
+    // Actions come from the plans' goals, which lead the arm by far more than the command's slew step.
+    const set = episodesFromLogs(dir, { board: "sim-arm", joints: lb.board.joints.map((j) => j.name) });
+    const J = lb.board.joints.length, O = set.obsNames.length;
+    let lead = 0;
+    for (const e of set.episodes) for (let t = 0; t < e.steps; t++) for (let j = 0; j < J; j++) lead = Math.max(lead, Math.abs(e.act[t * J + j]! - e.obs[t * O + j]!));
+    assert.equal(set.episodes.length, 2);
+    assert.ok(lead > 0.3, `actions lead q by at most ${lead} rad`);
+    await assert.rejects(collect({ board: lb, episodes: 1, seed: 1, out: dir, planner: { model: "models/sim-arm", risk_weights: [] } }), /risk weights/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
