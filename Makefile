@@ -7,7 +7,7 @@ AS_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null)
 TS_SOURCES := $(shell find host test/host -name '*.ts' 2>/dev/null)
 
 
-.PHONY: all build install wasmtime run test test-core test-host test-hil golden tools typecheck bench soak clean format image-e2e model
+.PHONY: all build install wasmtime run test test-core test-host test-hil golden tools typecheck bench soak clean format image-e2e model model-refine
 all: build
 
 # npm ci only when the lockfile changed (or on a fresh clone). Never through a symlinked
@@ -100,19 +100,36 @@ format:
 clean:
 	rm -rf build
 
-# The shipped world model models/sim-arm (docs/TRAINING.md): exploration logs on sim-arm at four
-# levels of joint noise, every 4th episode knocking the task cup over (so the event head sees
+# The shipped world model models/sim-arm (docs/TRAINING.md). Base: exploration logs on sim-arm at
+# four levels of joint noise, every 4th episode knocking the task cup over (so the event head sees
 # falls), then training with a fixed seed: goal-relabelled cost rows, cost weight for labels in
-# metres, cosine lr decay. Logs go to build/ (regenerable, never committed); the model is committed.
+# metres, cosine lr decay. Then refinement rounds (deploy, log, retrain): the last model's planner
+# does guard (risk weights 1, 0, 3) and reach/push episodes on seeds eval does not use, and
+# training continues from it (--init) on every log so far. Logs and intermediate models go to
+# build/ (regenerable, never committed); the last round's model is committed.
+# `make model-refine` runs only the rounds, from an existing build/models/round0/sim-arm.
 MODEL_LOGS := build/logs/sim-arm
 MODEL_SETS := calm:1:0.05 rough:2:0.25 mid:3:0.1 wide:4:0.15
 MODEL_EPISODES := 40
+MODEL_ROUNDS := 1:11:12 2:13:14
+MODEL_RISK := 5
+MODEL_TRAIN := --board sim-arm --relabel 512 --cost-weight 100 --lr-final 1e-4 --event-lead 40 --seed 1 --risk-weight $(MODEL_RISK)
 model: build
-	rm -rf $(MODEL_LOGS) && mkdir -p $(MODEL_LOGS)
+	rm -rf $(MODEL_LOGS) build/models/round* && mkdir -p $(MODEL_LOGS)
 	for s in $(MODEL_SETS); do IFS=: read name seed noise <<< "$$s"; \
 	  $(NODE) bin/worldcore.js collect --board sim-arm --episodes $(MODEL_EPISODES) --seed $$seed --noise $$noise --knock-every 4 --out $(MODEL_LOGS)/$$name || exit 1; \
 	  for f in $(MODEL_LOGS)/$$name/*.mcap; do mv $$f $(MODEL_LOGS)/$$name-$$(basename $$f); done; rmdir $(MODEL_LOGS)/$$name; done
-	rm -rf models/sim-arm
-	$(NODE) bin/worldcore.js train --logs $(MODEL_LOGS) --board sim-arm --out models/sim-arm \
-	  --hidden 128 --latent 64 --steps 12000 --relabel 512 --cost-weight 100 --lr-final 1e-4 --event-lead 40 --seed 1
-	rm -rf models/sim-arm/checkpoints
+	$(NODE) bin/worldcore.js train --logs $(MODEL_LOGS) --out build/models/round0/sim-arm --hidden 128 --latent 64 --steps 12000 $(MODEL_TRAIN)
+	$(MAKE) model-refine
+
+model-refine: build
+	rm -f $(MODEL_LOGS)/round*
+	prev=build/models/round0/sim-arm; \
+	for r in $(MODEL_ROUNDS); do IFS=: read round gseed rseed <<< "$$r"; out=$(MODEL_LOGS)/round$$round; rm -rf $$out-guard $$out-rp; \
+	  $(NODE) bin/worldcore.js collect --board sim-arm --task guard --episodes 80 --duration 3 --seed $$gseed --planner $$prev --risk-weights 1,0,3 --out $$out-guard & g=$$!; \
+	  $(NODE) bin/worldcore.js collect --board sim-arm --task reach,push --episodes 40 --duration 4 --seed $$rseed --planner $$prev --risk-weights 1,0 --out $$out-rp || exit 1; \
+	  wait $$g || exit 1; \
+	  for d in $$out-guard $$out-rp; do for f in $$d/*.mcap; do mv $$f $$d-$$(basename $$f); done; rmdir $$d; done; \
+	  $(NODE) bin/worldcore.js train --logs $(MODEL_LOGS) --init $$prev --out build/models/round$$round/sim-arm --steps 4000 $(MODEL_TRAIN) || exit 1; \
+	  prev=build/models/round$$round/sim-arm; done; \
+	rm -rf models/sim-arm && cp -r $$prev models/sim-arm && rm -rf models/sim-arm/checkpoints

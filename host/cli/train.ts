@@ -30,13 +30,14 @@ export const trainCommand: Command = {
   name: "train",
   summary: "train a world model from flight logs (or the synthetic plant) into a model folder",
   usage: "worldcore train (--logs DIR [--board NAME] | --synthetic N) --out models/NAME [--init models/OLD] [--steps N] [--seed S]\n" +
-    "       [--batch N] [--horizon N] [--hidden N] [--latent N] [--lr X] [--val-every N] [--checkpoint-every N] [--lr-final X] [--relabel N] [--cost-weight W] [--event-lead STEPS] [--json]",
+    "       [--batch N] [--horizon N] [--hidden N] [--latent N] [--lr X] [--val-every N] [--checkpoint-every N] [--lr-final X] [--relabel N] [--cost-weight W] [--event-lead STEPS] [--risk-weight W] [--json]",
   async run(argv) {
     const { values } = parse(argv, {
       logs: { type: "string" }, synthetic: { type: "string" }, out: { type: "string" }, init: { type: "string" }, board: { type: "string" },
       steps: { type: "string" }, seed: { type: "string" }, batch: { type: "string" }, horizon: { type: "string" },
       hidden: { type: "string" }, latent: { type: "string" }, lr: { type: "string" },
       "val-every": { type: "string" }, "checkpoint-every": { type: "string" }, relabel: { type: "string" }, "cost-weight": { type: "string" }, "lr-final": { type: "string" }, "event-lead": { type: "string" },
+      "risk-weight": { type: "string" },
     });
     const out = makeOut(values.json === true);
     if ((values.logs === undefined) === (values.synthetic === undefined)) throw new UsageError("give exactly one of --logs DIR and --synthetic N");
@@ -101,7 +102,12 @@ export const trainCommand: Command = {
       // A cost in metres: MPPI's weights exp(-(c - c_min) / T) should fall by e per couple of cm
       // of imagined distance, not per 0.5 m as TD-MPC2's default (made for returns of tens), and
       // the search starts at one std of the data's actions (docs/WORLD-MODEL.md "Planner settings").
-      ...(distanceCost ? { planner: { ...TARGET_PLANNER } } : {}),
+      // --risk-weight: the planner's weight on P(event) in the cost's units (per imagined step; a fall
+      // weighs as W metres of distance), recorded so eval and the robot plan with it.
+      ...(distanceCost || values["risk-weight"] !== undefined ? { planner: {
+        ...(distanceCost ? TARGET_PLANNER : {}),
+        ...(values["risk-weight"] !== undefined ? { risk_weight: num(values["risk-weight"], "--risk-weight", 1, 0) } : {}),
+      } } : {}),
       ...(values["lr-final"] !== undefined ? { lrFinal: num(values["lr-final"], "--lr-final", lr, 0) } : {}),
     });
     writeModel(dir, r.model, r.bytes);

@@ -15,7 +15,7 @@ import { loadModelDir } from "../model/load.js";
 import { checkBoardFit, type Manifest } from "../model/manifest.js";
 import { observationLayout, observationMismatch } from "../model/observation.js";
 import { paths } from "../paths.js";
-import { SNAP_OBS, SNAP_STATE, SNAP_T_US } from "./snapshot.js";
+import { SNAP_OBS, SNAP_SEEN, SNAP_STATE, SNAP_T_US } from "./snapshot.js";
 import { Samples, round } from "./stats.js";
 
 // Safety states in which the core accepts plan frames.
@@ -40,6 +40,8 @@ export interface PlannerStats {
   model: string;
   samples: number; horizon: number; iterations: number;
   steps: number;
+  /** Plans not made because an object the model observes had not been perceived yet. */
+  unseen_objects: number;
   failed: Record<string, number>;
   trapped: string | null;
   step_p50_ms: number; step_p99_ms: number; step_max_ms: number;
@@ -75,6 +77,7 @@ export class Planner {
   private readonly failed: Record<string, number> = {};
   private trapped: string | null = null;
   private steps = 0;
+  private unseenObjects = 0;
 
   private constructor(readonly wm: WmCore, readonly setup: PlannerSetup, readonly options: PlannerOptions) {
     this.obs = new Float32Array(wm.manifest.architecture.obs_dim);
@@ -126,8 +129,16 @@ export class Planner {
     return !this.active || t_us >= this.next_us;
   }
 
-  /** Plans now from the snapshot (after due() said so): the frame, or null when planning failed. */
+  /**
+   * Plans now from the snapshot (after due() said so): the frame, or null when planning failed or
+   * must wait. It waits while an object the model observes has never been perceived (perception
+   * runs at a few tens of Hz behind its latency; the first plans after arming came before the first
+   * percept): its position would read 0, and the first sim-arm model planned for a target at the
+   * base, swinging the arm low and sideways into the cup. Until a first plan arrives the control
+   * core holds the armed pose; the planner timeout counts only from a plan's last knot.
+   */
   plan(snap: Float64Array): Uint8Array | null {
+    if (snap[SNAP_SEEN] !== 1) { this.unseenObjects++; return null; }
     const t_us = snap[SNAP_T_US]!;
     this.active = true;
     // Plans on the plan_hz grid of tick time, so lockstep runs are reproducible.
@@ -152,7 +163,7 @@ export class Planner {
     return {
       engine: this.setup.engine, model: this.wm.manifest.name,
       samples: this.options.samples, horizon: this.options.horizon, iterations: this.options.iterations,
-      steps: this.steps, failed: { ...this.failed }, trapped: this.trapped,
+      steps: this.steps, unseen_objects: this.unseenObjects, failed: { ...this.failed }, trapped: this.trapped,
       step_p50_ms: round(s.p50, 3), step_p99_ms: round(s.p99, 3), step_max_ms: round(s.max, 3),
     };
   }

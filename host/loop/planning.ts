@@ -10,7 +10,7 @@ import type { Core } from "../engine/core.js";
 import type { EngineName } from "../engine/types.js";
 import { fillObservation, observationLayout, type ObjectSource, type ObservationLayout } from "../model/observation.js";
 import { Planner, type PlannerSetup, type PlannerStats } from "./planner.js";
-import { SNAP_OBS, SNAP_STATE, SNAP_T_US, Snapshot } from "./snapshot.js";
+import { SNAP_OBS, SNAP_SEEN, SNAP_STATE, SNAP_T_US, Snapshot } from "./snapshot.js";
 
 /** What a test may do to plan frames on their way to the control core (late, corrupt, dropped). */
 export type PlanTamper = (frame: Uint8Array, t_us: number) => Uint8Array | null;
@@ -106,7 +106,7 @@ export class Planning {
     w[SNAP_T_US] = t_us;
     w[SNAP_STATE] = stateCode;
     if (this.inline && !this.inline.due(t_us, stateCode)) return;
-    fillObservation(this.layout, core.q_rad, core.qd_rad_s, this.obsWords, this.objects(core));
+    w[SNAP_SEEN] = fillObservation(this.layout, core.q_rad, core.qd_rad_s, this.obsWords, this.objects(core)) ? 1 : 0;
     if (!this.inline) { this.snapshot.write(w); return; }
     const frame = this.inline.plan(w);
     if (!frame) return;

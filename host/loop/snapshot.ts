@@ -8,14 +8,16 @@
 // single word can tear and no access is a data race in the JavaScript memory model; the
 // sequence check catches a copy that straddles a write.
 //
-// Words: [0] t_us of the tick, [1] safety state code, [2...] the observation vector
-// (host/model/observation.ts).
+// Words: [0] t_us of the tick, [1] safety state code, [2] 1 when every object the observation
+// holds has been perceived at least once (else 0: its position would be a stand-in, and the
+// planner waits), [3...] the observation vector (host/model/observation.ts).
 const SEQ = 0;
 const WORDS = 1;
 const HEADER_BYTES = 16;
 export const SNAP_T_US = 0;
 export const SNAP_STATE = 1;
-export const SNAP_OBS = 2;
+export const SNAP_SEEN = 2;
+export const SNAP_OBS = 3;
 
 export class Snapshot {
   readonly sab: SharedArrayBuffer;

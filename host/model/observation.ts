@@ -83,16 +83,19 @@ export type ObjectSource = (id: number, out: Float64Array, offset: number) => bo
 /**
  * Fills `out` (the layout's size) from the control core's joint state views (max_joints lanes
  * each; only the board's joints are read) and, for tracked objects, their latest perceived
- * position; an object never seen yet reads as 0 (the trainer holds its first pose instead, which
- * the core cannot know before it is seen).
+ * position. Returns false when an object has never been seen yet: it reads as 0, an observation
+ * the model never met (the trainer holds an object's first pose before it is seen, which the core
+ * cannot know), so the planner does not plan from it (host/loop/planner.ts).
  */
-export function fillObservation(L: ObservationLayout, q_rad: ArrayLike<number>, qd_rad_s: ArrayLike<number>, out: Float64Array, objects?: ObjectSource): void {
+export function fillObservation(L: ObservationLayout, q_rad: ArrayLike<number>, qd_rad_s: ArrayLike<number>, out: Float64Array, objects?: ObjectSource): boolean {
   const n = L.joints;
   for (let j = 0; j < n; j++) { out[j] = q_rad[j]!; out[n + j] = qd_rad_s[j]!; }
+  let all = true;
   for (let k = 0; k < L.objects; k++) {
     const at = 2 * n + k * OBJECT_POSITION.length;
-    if (!objects || !objects(L.objectIds[k]!, out, at)) out.fill(0, at, at + OBJECT_POSITION.length);
+    if (!objects || !objects(L.objectIds[k]!, out, at)) { out.fill(0, at, at + OBJECT_POSITION.length); all = false; }
   }
+  return all;
 }
 
 /** Null when the model's observation names are the board's layout, else what differs. */

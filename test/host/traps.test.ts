@@ -11,7 +11,7 @@ import { loadBoard, type LoadedBoard } from "../../host/board/load.js";
 import { createDrivers } from "../../host/drivers/index.js";
 import { runSession } from "../../host/loop/session.js";
 import { Planner } from "../../host/loop/planner.js";
-import { SNAP_OBS } from "../../host/loop/snapshot.js";
+import { SNAP_OBS, SNAP_SEEN } from "../../host/loop/snapshot.js";
 import { writeBoardModel } from "../../host/model/init.js";
 
 const lb = loadBoard("loopback");
@@ -59,6 +59,7 @@ test("a trap in the planner's instance stops that planner for good (the control 
       const p = await Planner.create({ board: lb.board, modelDir: dir, engine, seed: 1, options: { samples: 32, elites: 4 } });
       const snap = new Float64Array(SNAP_OBS + 14);
       snap[1] = 3; // running
+      snap[SNAP_SEEN] = 1;
       snap[0] = 1000;
       assert.ok(p.maybePlan(snap), "plans before the scribble");
       new DataView(p.wm.inst.memory().buffer).setUint32(0x200000 + 64 * 32 + 20, 0xfff0_0000, true);
