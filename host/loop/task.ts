@@ -3,6 +3,9 @@
 // the core wrote (its command frames), as a remote operator would.
 import { encodeFrame, type CommandFrame, type PlanFrame } from "../frames/codec.js";
 import type { Board } from "../board/load.js";
+import { STATES } from "../engine/codes.js";
+
+const ST_ARMED = STATES.indexOf("armed");
 
 /** What a task sees at a tick. The session reuses one object: read it in frames(), keep nothing. */
 export interface TaskContext {
@@ -98,7 +101,7 @@ export function scriptedTask(board: Board, opts: WaypointOptions = {}): Task {
       if (!armed && ctx.t_us >= armAt) {
         (out ??= []).push(encodeFrame({ v: 1, k: "ctl", seq: ++ctlSeq, op: "arm" }));
         armed = true;
-      } else if (armed && !running && ctx.t_us >= runAt && ctx.lastCommand && ctx.lastCommand.st === 2) {
+      } else if (armed && !running && ctx.t_us >= runAt && ctx.lastCommand && ctx.lastCommand.st === ST_ARMED) {
         // Armed: the core holds the measured pose; its command frame tells us where that is.
         pose = ctx.lastCommand.q.slice();
         (out ??= []).push(encodeFrame({ v: 1, k: "ctl", seq: ++ctlSeq, op: "run" }));
