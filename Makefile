@@ -104,14 +104,15 @@ clean:
 # four levels of joint noise, every 4th episode knocking the task cup over (so the event head sees
 # falls), then training with a fixed seed: goal-relabelled cost rows, cost weight for labels in
 # metres, cosine lr decay. Then refinement rounds (deploy, log, retrain): the last model's planner
-# does guard (risk weights 1, 0, 3) and reach/push episodes on seeds eval does not use, and
-# training continues from it (--init) on every log so far. Logs and intermediate models go to
+# does guard (risk weights 1, 0, 3) and reach/push episodes on seeds eval does not use, 120 guard
+# sweeps add step-commanded goals around the cup, and training continues from the last model
+# (--init) on every log so far. Logs and intermediate models go to
 # build/ (regenerable, never committed); the last round's model is committed.
 # `make model-refine` runs only the rounds, from an existing build/models/round0/sim-arm.
 MODEL_LOGS := build/logs/sim-arm
 MODEL_SETS := calm:1:0.05 rough:2:0.25 mid:3:0.1 wide:4:0.15
 MODEL_EPISODES := 40
-MODEL_ROUNDS := 1:11:12 2:13:14
+MODEL_ROUNDS := 1:11:12:21 2:13:14:22
 MODEL_RISK := 5
 MODEL_TRAIN := --board sim-arm --relabel 512 --cost-weight 100 --lr-final 1e-4 --event-lead 40 --seed 1 --risk-weight $(MODEL_RISK)
 model: build
@@ -123,13 +124,14 @@ model: build
 	$(MAKE) model-refine
 
 model-refine: build
-	rm -f $(MODEL_LOGS)/round*
+	rm -rf $(MODEL_LOGS)/round*
 	prev=build/models/round0/sim-arm; \
-	for r in $(MODEL_ROUNDS); do IFS=: read round gseed rseed <<< "$$r"; out=$(MODEL_LOGS)/round$$round; rm -rf $$out-guard $$out-rp; \
+	for r in $(MODEL_ROUNDS); do IFS=: read round gseed rseed sseed <<< "$$r"; out=$(MODEL_LOGS)/round$$round; rm -rf $$out-guard $$out-rp $$out-sweep; \
 	  $(NODE) bin/worldcore.js collect --board sim-arm --task guard --episodes 80 --duration 3 --seed $$gseed --planner $$prev --risk-weights 1,0,3 --out $$out-guard & g=$$!; \
+	  $(NODE) bin/worldcore.js collect --board sim-arm --task guard --sweeps --episodes 120 --duration 3 --seed $$sseed --out $$out-sweep || exit 1; \
 	  $(NODE) bin/worldcore.js collect --board sim-arm --task reach,push --episodes 40 --duration 4 --seed $$rseed --planner $$prev --risk-weights 1,0 --out $$out-rp || exit 1; \
 	  wait $$g || exit 1; \
-	  for d in $$out-guard $$out-rp; do for f in $$d/*.mcap; do mv $$f $$d-$$(basename $$f); done; rmdir $$d; done; \
+	  for d in $$out-guard $$out-rp $$out-sweep; do for f in $$d/*.mcap; do mv $$f $$d-$$(basename $$f); done; rmdir $$d; done; \
 	  $(NODE) bin/worldcore.js train --logs $(MODEL_LOGS) --init $$prev --out build/models/round$$round/sim-arm --steps 4000 $(MODEL_TRAIN) || exit 1; \
 	  prev=build/models/round$$round/sim-arm; done; \
 	rm -rf models/sim-arm && cp -r $$prev models/sim-arm && rm -rf models/sim-arm/checkpoints

@@ -28,6 +28,11 @@ export interface CollectOptions {
   noise_rad?: number;
   /** Every this many episodes (the last of each group) knocks the task cup over on purpose (0: never). */
   knock_every?: number;
+  /**
+   * Guard episodes make one sweep (`sweepWaypoints`) from their low start instead of the
+   * exploration motions, step-commanded.
+   */
+  sweeps?: boolean;
   /** Tasks in turn (default all of TASKS). */
   tasks?: readonly TaskName[];
   /**
@@ -96,6 +101,22 @@ export function knockWaypoints(ep: Episode, rng: Rng): Vec3[] {
   return [[c[0] - back * ux, c[1] - back * uy, 0.18], [c[0] - back * ux, c[1] - back * uy, z], [c[0] + on * ux, c[1] + on * uy, z]];
 }
 
+/**
+ * A sweep: from guard's low start, one goal drawn around the task cup (15 cm short of it to 20 cm
+ * beyond, ±15 cm sideways, 2 - 15 cm high), then guard's way over to the target. Commanded as a
+ * step, the arm goes there by the straight joint path, as it does for a planner's goal; some of
+ * these paths sweep the cup over and some pass it, and the event head learns from both which
+ * goals are dangerous from where. A planner's own logs teach this less well: it changes its goal
+ * every plan, so a fall there is the consequence of many goals, not of one.
+ */
+export function sweepWaypoints(ep: Episode, rng: Rng): Vec3[] {
+  const c = ep.cups[0]!.p_m;
+  const r = Math.hypot(c[0], c[1]), ux = c[0] / r, uy = c[1] / r;
+  const along = -0.15 + 0.35 * rng.uniform(), side = -0.15 + 0.3 * rng.uniform();
+  const goal: Vec3 = [c[0] + along * ux - side * uy, c[1] + along * uy + side * ux, 0.02 + 0.13 * rng.uniform()];
+  return [goal, ...scriptedWaypoints(ep, goal)];
+}
+
 export async function collect(o: CollectOptions): Promise<CollectedEpisode[]> {
   mkdirSync(o.out, { recursive: true });
   const arm = new ArmKinematics(o.board);
@@ -128,7 +149,9 @@ export async function collect(o: CollectOptions): Promise<CollectedEpisode[]> {
       // Half the episodes (a coin per episode) command each way-point at once and let the slew
       // limiter move the arm, as the planner does; the model learns what such targets do from them.
       blend = rng.uniform() < 0.5 ? "step" : "cosine";
-      const path = scriptedJointPath(arm, q0, knock ? knockWaypoints(ep, rng) : explorationWaypoints(ep, arm.tool(q0), rng));
+      const sweep = o.sweeps === true && ep.task === "guard" && !knock;
+      if (sweep) blend = "step";
+      const path = scriptedJointPath(arm, q0, knock ? knockWaypoints(ep, rng) : sweep ? sweepWaypoints(ep, rng) : explorationWaypoints(ep, arm.tool(q0), rng));
       const offsets_rad = path.q_rad.map((q) => q.map((v, j) => {
         const lim = b.joints[j]!.limits;
         return Math.min(lim.q_max_rad - 0.1, Math.max(lim.q_min_rad + 0.1, v + noise * rng.normal())) - q0[j]!;
