@@ -8,8 +8,9 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadBoard } from "../../host/board/load.js";
+import { Rng } from "../../host/drivers/rng.js";
 import { ArmKinematics } from "../../host/eval/arm.js";
-import { collect } from "../../host/eval/collect.js";
+import { collect, sweepWaypoints } from "../../host/eval/collect.js";
 import { drawEpisode, episodeBoard, SEEN, TASKS, templateCups, type Bands } from "../../host/eval/episodes.js";
 import { evaluate, runEpisode, summarise, type EvalReport } from "../../host/eval/evaluate.js";
 import { episodesFromLogs, readLogFrames } from "../../host/train/logs.js";
@@ -185,6 +186,26 @@ test("collect --planner: the model's planner drives the episodes, risk weights i
     assert.equal(set.episodes.length, 2);
     assert.ok(lead > 0.3, `actions lead q by at most ${lead} rad`);
     await assert.rejects(collect({ board: lb, episodes: 1, seed: 1, out: dir, planner: { model: "models/sim-arm", risk_weights: [] } }), /risk weights/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("collect --sweeps: a guard episode commands one goal around the cup at once, then goes over it to the target", async () => {
+  const ep = drawEpisode("guard", 5, 0, false, templateCups(lb));
+  const c = ep.cups[0]!.p_m;
+  const rng = new Rng(3);
+  for (let k = 0; k < 50; k++) {
+    const w = sweepWaypoints(ep, rng);
+    const g = w[0]!;
+    assert.ok(Math.hypot(g[0] - c[0], g[1] - c[1]) < 0.26 && g[2] >= 0.02 && g[2] <= 0.15, `sweep goal ${g} around cup ${c}`);
+    assert.deepEqual(w.at(-1), ep.target_m);
+    assert.ok(w.slice(1, -1).every((p) => p[2] >= ep.cups[0]!.height_m + 0.15), "then over the cup");
+  }
+  const dir = mkdtempSync(join(tmpdir(), "wc-sweep-"));
+  try {
+    const done = await collect({ board: lb, episodes: 2, seed: 5, out: dir, duration_s: 1, tasks: ["guard"], sweeps: true });
+    assert.deepEqual(done.map((e) => e.blend), ["step", "step"]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
