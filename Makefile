@@ -100,38 +100,37 @@ format:
 clean:
 	rm -rf build
 
-# The shipped world model models/sim-arm (docs/TRAINING.md). Base: exploration logs on sim-arm at
-# four levels of joint noise, every 4th episode knocking the task cup over (so the event head sees
+# The shipped world model models/sim-arm (docs/TRAINING.md): exploration logs on sim-arm at four
+# levels of joint noise, every 4th episode knocking the task cup over (so the event head sees
 # falls), then training with a fixed seed: goal-relabelled cost rows, cost weight for labels in
-# metres, cosine lr decay. Then refinement rounds (deploy, log, retrain): the last model's planner
-# does guard (risk weights 1, 0, 3) and reach/push episodes on seeds eval does not use, 120 guard
-# sweeps add step-commanded goals around the cup, and training continues from the last model
-# (--init) on every log so far. Logs and intermediate models go to
-# build/ (regenerable, never committed); the last round's model is committed.
-# `make model-refine` runs only the rounds, from an existing build/models/round0/sim-arm.
+# metres, cosine lr decay. Logs go to build/ (regenerable, never committed); the model is committed.
 MODEL_LOGS := build/logs/sim-arm
 MODEL_SETS := calm:1:0.05 rough:2:0.25 mid:3:0.1 wide:4:0.15
 MODEL_EPISODES := 40
-MODEL_ROUNDS := 1:11:12:21 2:13:14:22
-MODEL_RISK := 5
-MODEL_TRAIN := --board sim-arm --relabel 512 --cost-weight 100 --lr-final 1e-4 --event-lead 40 --seed 1 --risk-weight $(MODEL_RISK)
+MODEL_TRAIN := --board sim-arm --relabel 512 --cost-weight 100 --lr-final 1e-4 --event-lead 40 --seed 1
 model: build
-	rm -rf $(MODEL_LOGS) build/models/round* && mkdir -p $(MODEL_LOGS)
+	rm -rf $(MODEL_LOGS) && mkdir -p $(MODEL_LOGS)
 	for s in $(MODEL_SETS); do IFS=: read name seed noise <<< "$$s"; \
 	  $(NODE) bin/worldcore.js collect --board sim-arm --episodes $(MODEL_EPISODES) --seed $$seed --noise $$noise --knock-every 4 --out $(MODEL_LOGS)/$$name || exit 1; \
 	  for f in $(MODEL_LOGS)/$$name/*.mcap; do mv $$f $(MODEL_LOGS)/$$name-$$(basename $$f); done; rmdir $(MODEL_LOGS)/$$name; done
-	$(NODE) bin/worldcore.js train --logs $(MODEL_LOGS) --out build/models/round0/sim-arm --hidden 128 --latent 64 --steps 12000 $(MODEL_TRAIN)
-	$(MAKE) model-refine
+	rm -rf models/sim-arm
+	$(NODE) bin/worldcore.js train --logs $(MODEL_LOGS) --out models/sim-arm --hidden 128 --latent 64 --steps 12000 $(MODEL_TRAIN)
+	rm -rf models/sim-arm/checkpoints
 
+# Refinement rounds (deploy, log, retrain; docs/TRAINING.md "Refinement rounds"), after `make
+# model` (its logs in $(MODEL_LOGS)): the last model's planner does guard (risk weights 1, 0, 3)
+# and reach/push episodes on seeds eval does not use, 120 scripted guard sweeps beside them, and
+# training continues from the last model (--init) on every log so far. Writes
+# build/models/roundN/sim-arm only: measured, they did not beat the shipped model on guard.
+MODEL_ROUNDS := 1:11:12:21 2:13:14:22
 model-refine: build
-	rm -rf $(MODEL_LOGS)/round*
-	prev=build/models/round0/sim-arm; \
-	for r in $(MODEL_ROUNDS); do IFS=: read round gseed rseed sseed <<< "$$r"; out=$(MODEL_LOGS)/round$$round; rm -rf $$out-guard $$out-rp $$out-sweep; \
+	rm -rf $(MODEL_LOGS)/round* build/models/round*
+	prev=models/sim-arm; \
+	for r in $(MODEL_ROUNDS); do IFS=: read round gseed rseed sseed <<< "$$r"; out=$(MODEL_LOGS)/round$$round; \
 	  $(NODE) bin/worldcore.js collect --board sim-arm --task guard --episodes 80 --duration 3 --seed $$gseed --planner $$prev --risk-weights 1,0,3 --out $$out-guard & g=$$!; \
 	  $(NODE) bin/worldcore.js collect --board sim-arm --task guard --sweeps --episodes 120 --duration 3 --seed $$sseed --out $$out-sweep || exit 1; \
 	  $(NODE) bin/worldcore.js collect --board sim-arm --task reach,push --episodes 40 --duration 4 --seed $$rseed --planner $$prev --risk-weights 1,0 --out $$out-rp || exit 1; \
 	  wait $$g || exit 1; \
 	  for d in $$out-guard $$out-rp $$out-sweep; do for f in $$d/*.mcap; do mv $$f $$d-$$(basename $$f); done; rmdir $$d; done; \
 	  $(NODE) bin/worldcore.js train --logs $(MODEL_LOGS) --init $$prev --out build/models/round$$round/sim-arm --steps 4000 $(MODEL_TRAIN) || exit 1; \
-	  prev=build/models/round$$round/sim-arm; done; \
-	rm -rf models/sim-arm && cp -r $$prev models/sim-arm && rm -rf models/sim-arm/checkpoints
+	  prev=build/models/round$$round/sim-arm; done
