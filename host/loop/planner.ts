@@ -40,7 +40,10 @@ export interface PlannerStats {
   model: string;
   samples: number; horizon: number; iterations: number;
   steps: number;
-  /** Plans not made because an object the model observes had not been perceived yet. */
+  /**
+   * Looks at an observation, with a plan due, that held an object not perceived yet (no plan was
+   * made; the planner looks again at the next tick, so this counts ticks, not plan slots).
+   */
   unseen_objects: number;
   failed: Record<string, number>;
   trapped: string | null;
