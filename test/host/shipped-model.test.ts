@@ -11,6 +11,9 @@ import { loadBoard } from "../../host/board/load.js";
 import { ArmKinematics } from "../../host/eval/arm.js";
 import { boardWithCups, drawEpisode, episodeBoard, templateCups } from "../../host/eval/episodes.js";
 import { runSession } from "../../host/loop/session.js";
+import { Planner } from "../../host/loop/planner.js";
+import { SNAP_OBS, SNAP_SEEN, SNAP_STATE, SNAP_T_US } from "../../host/loop/snapshot.js";
+import { STATES } from "../../host/engine/codes.js";
 import { evalModelDir, runEpisode } from "../../host/eval/evaluate.js";
 import { loadModelDir } from "../../host/model/load.js";
 import { checkBoardFit } from "../../host/model/manifest.js";
@@ -79,4 +82,21 @@ test("the planner waits for every object it observes to be perceived before its 
   assert.ok(allSeen_us > 0 && firstPlan_us >= allSeen_us, `first plan at ${firstPlan_us} µs, every object perceived at ${allSeen_us} µs`);
   assert.ok(s.planner!.unseen_objects > 0, "plans were due before the first percept");
   assert.equal(s.fault, "none");
+});
+
+test("Planner: no plan from a snapshot that says an observed object is not perceived yet; counted, and the next complete one plans", async () => {
+  const p = await Planner.create({ board: lb.board, modelDir: dir, engine: "v8", seed: 1 });
+  const snap = new Float64Array(SNAP_OBS + loadModelDir(dir).manifest.architecture.obs_dim);
+  snap[SNAP_STATE] = STATES.indexOf("running");
+  snap.set(loadModelDir(dir).manifest.observation.mean, SNAP_OBS);
+  snap[SNAP_T_US] = 1000;
+  snap[SNAP_SEEN] = 0;
+  assert.equal(p.maybePlan(snap), null);
+  snap[SNAP_T_US] = 2000;
+  assert.equal(p.maybePlan(snap), null);
+  assert.deepEqual([p.stats().unseen_objects, p.stats().steps], [2, 0]);
+  snap[SNAP_T_US] = 3000;
+  snap[SNAP_SEEN] = 1;
+  assert.ok(p.maybePlan(snap), "plans once every object is perceived, at once rather than on the next 20 ms slot");
+  assert.deepEqual([p.stats().unseen_objects, p.stats().steps], [2, 1]);
 });
