@@ -192,6 +192,10 @@ export function episodeFromFrames(episodeId: string, messages: LoggedFrame[], sp
     }
     obs = []; acts = []; costs = []; evs = [];
   };
+  // Each object's fallen state at a step's end, kept for the next step's start (steps are
+  // contiguous in time), so every percept lookup for the labels happens once.
+  const fallenEnd = new Uint8Array(spec.objects.length);
+  let fallenEndT = NaN;
   for (let k = 0; k < T; k++) {
     const ta = t0 + k * spec.step_us, tb = ta + spec.step_us;
     const a = action(tb);
@@ -202,7 +206,13 @@ export function episodeFromFrames(episodeId: string, messages: LoggedFrame[], sp
     // contact_lost stays 0: no frame in the schema reports contact yet (docs/TRAINING.md).
     let fell = 0;
     const lost = 0;
-    spec.objects.forEach((oid, i) => { if (!fallen(oid, restZ[i]!, ta) && fallen(oid, restZ[i]!, tb)) fell = 1; });
+    spec.objects.forEach((oid, i) => {
+      const before = fallenEndT === ta ? fallenEnd[i] === 1 : fallen(oid, restZ[i]!, ta);
+      const after = fallen(oid, restZ[i]!, tb);
+      if (!before && after) fell = 1;
+      fallenEnd[i] = after ? 1 : 0;
+    });
+    fallenEndT = tb;
     obs.push(ob); acts.push(a.q.slice()); evs.push([fell, lost]);
     costs.push(spec.cost ? spec.cost(oa, act, ob) : 0);
   }
