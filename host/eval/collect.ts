@@ -14,7 +14,7 @@ import { scriptedTask } from "../loop/task.js";
 import type { Vec3 } from "../robot/model.js";
 import { DEFAULT_SPEC, tiltOf } from "../train/frames.js";
 import { ArmKinematics } from "./arm.js";
-import { drawEpisode, episodeBoard, templateCups, TASKS, type Episode, type TaskName } from "./episodes.js";
+import { drawEpisode, episodeBoard, outward, templateCups, TASKS, type Episode, type TaskName } from "./episodes.js";
 import { scriptedJointPath, scriptedWaypoints } from "./policies.js";
 
 export interface CollectOptions {
@@ -96,7 +96,7 @@ export function explorationWaypoints(ep: Episode, start_m: Vec3, rng: Rng): Vec3
  */
 export function knockWaypoints(ep: Episode, rng: Rng): Vec3[] {
   const c = ep.cups[0]!.p_m;
-  const r = Math.hypot(c[0], c[1]), ux = c[0] / r, uy = c[1] / r;
+  const [ux, uy] = outward(c);
   const z = 0.06 + 0.02 * rng.uniform(), back = 0.13, on = 0.12;
   return [[c[0] - back * ux, c[1] - back * uy, 0.18], [c[0] - back * ux, c[1] - back * uy, z], [c[0] + on * ux, c[1] + on * uy, z]];
 }
@@ -111,7 +111,7 @@ export function knockWaypoints(ep: Episode, rng: Rng): Vec3[] {
  */
 export function sweepWaypoints(ep: Episode, rng: Rng): Vec3[] {
   const c = ep.cups[0]!.p_m;
-  const r = Math.hypot(c[0], c[1]), ux = c[0] / r, uy = c[1] / r;
+  const [ux, uy] = outward(c);
   const along = -0.15 + 0.35 * rng.uniform(), side = -0.15 + 0.3 * rng.uniform();
   const goal: Vec3 = [c[0] + along * ux - side * uy, c[1] + along * uy + side * ux, 0.02 + 0.13 * rng.uniform()];
   return [goal, ...scriptedWaypoints(ep, goal)];

@@ -75,6 +75,12 @@ function draw(rng: Rng, bands: Bands): number {
   return lo + (hi - lo) * rng.uniform();
 }
 
+/** The unit vector in the table plane from the robot's base toward `p` ("outward"; "behind" is its opposite). */
+export function outward(p: Vec3): [number, number] {
+  const r = Math.hypot(p[0], p[1]);
+  return [p[0] / r, p[1] / r];
+}
+
 /**
  * Episode `index` of a run with `seed`: every draw comes from an Rng seeded by (seed, index), so
  * an episode does not depend on how many episodes came before it.
@@ -103,7 +109,7 @@ export function drawEpisode(task: TaskName, seed: number, index: number, unseen:
     // from the base: the direct way there goes through the cup (it knocks it over), the safe way
     // goes over it. With the target above the rim and the arm starting at its raised board pose
     // (before stop 14), no policy ever touched the cup and the risk term had nothing to show.
-    const r = Math.hypot(cup1.p_m[0], cup1.p_m[1]), ux = cup1.p_m[0] / r, uy = cup1.p_m[1] / r;
+    const [ux, uy] = outward(cup1.p_m);
     const d = draw(rng, R.guard_beyond_m);
     target_m = [cup1.p_m[0] + d * ux, cup1.p_m[1] + d * uy, draw(rng, R.guard_z_m)];
     const back = draw(rng, R.guard_back_m);
