@@ -7,9 +7,9 @@
 // episode as one log, as on a robot. Called by host/cli/collect.ts.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { LoadedBoard } from "../board/load.js";
+import type { Board, LoadedBoard } from "../board/load.js";
 import { Rng } from "../drivers/rng.js";
-import { runSession } from "../loop/session.js";
+import { runSession, type SessionOptions } from "../loop/session.js";
 import { scriptedTask } from "../loop/task.js";
 import type { Vec3 } from "../robot/model.js";
 import { DEFAULT_SPEC, tiltOf } from "../train/frames.js";
@@ -117,12 +117,33 @@ export function sweepWaypoints(ep: Episode, rng: Rng): Vec3[] {
   return [goal, ...scriptedWaypoints(ep, goal)];
 }
 
+/** A scripted episode's operator: exploration, sweep or knock way-points, with joint noise. */
+function scriptedDrive(o: CollectOptions, arm: ArmKinematics, ep: Episode, b: Board, i: number, duration_s: number):
+    { drive: Pick<SessionOptions, "model" | "task">; knock: boolean; blend: "cosine" | "step" } {
+  const q0 = (b.drivers as unknown as { initial_q_rad: number[] }).initial_q_rad;
+  const rng = new Rng(ep.seed ^ 0xc011ec7);
+  const knock = (o.knock_every ?? 0) > 0 && i % o.knock_every! === o.knock_every! - 1;
+  const sweep = o.sweeps === true && ep.task === "guard" && !knock;
+  // Half the episodes (a coin per episode, tossed for sweeps too so the draws after it stay the
+  // same) command each way-point at once and let the slew limiter move the arm, as the planner
+  // does; the model learns what such targets do from them. Sweeps are always steps.
+  const coin = rng.uniform() < 0.5;
+  const blend = sweep || coin ? "step" : "cosine";
+  const path = scriptedJointPath(arm, q0, knock ? knockWaypoints(ep, rng) : sweep ? sweepWaypoints(ep, rng) : explorationWaypoints(ep, arm.tool(q0), rng));
+  const noise = o.noise_rad ?? 0.05;
+  const offsets_rad = path.q_rad.map((q) => q.map((v, j) => {
+    const lim = b.joints[j]!.limits;
+    return Math.min(lim.q_max_rad - 0.1, Math.max(lim.q_min_rad + 0.1, v + noise * rng.normal())) - q0[j]!;
+  }));
+  const segment_s = Math.max(0.4, (duration_s - 0.3) / offsets_rad.length);
+  return { drive: { model: null, task: scriptedTask(b, { offsets_rad, segment_s, hold_s: 0.1, blend }) }, knock, blend };
+}
+
 export async function collect(o: CollectOptions): Promise<CollectedEpisode[]> {
   mkdirSync(o.out, { recursive: true });
   const arm = new ArmKinematics(o.board);
   const template = templateCups(o.board);
   const duration_s = o.duration_s ?? 6;
-  const noise = o.noise_rad ?? 0.05;
   const done: CollectedEpisode[] = [];
   const tasks = o.tasks ?? TASKS;
   if (tasks.length === 0) throw new Error("collect: no tasks to draw episodes from");
@@ -134,31 +155,11 @@ export async function collect(o: CollectOptions): Promise<CollectedEpisode[]> {
     // The episode's target in the world: logs carry it as percept object TARGET_OBJECT_ID.
     const board = episodeBoard(o.board, ep, arm);
     const file = join(o.out, `episode-${String(i).padStart(4, "0")}.mcap`);
-    let knock = false, blend: CollectedEpisode["blend"], risk_weight: number | null = null;
-    let drive: Pick<Parameters<typeof runSession>[0], "model" | "task" | "planner">;
-    if (o.planner) {
-      // The planner sends the plans (the trainer's actions are their goals); the task only arms.
-      risk_weight = weights[i % weights.length]!;
-      drive = { model: o.planner.model, planner: { riskWeight: risk_weight } };
-      blend = "planner";
-    } else {
-      const b = board.board;
-      const q0 = (b.drivers as unknown as { initial_q_rad: number[] }).initial_q_rad;
-      const rng = new Rng(ep.seed ^ 0xc011ec7);
-      knock = (o.knock_every ?? 0) > 0 && i % o.knock_every! === o.knock_every! - 1;
-      // Half the episodes (a coin per episode) command each way-point at once and let the slew
-      // limiter move the arm, as the planner does; the model learns what such targets do from them.
-      blend = rng.uniform() < 0.5 ? "step" : "cosine";
-      const sweep = o.sweeps === true && ep.task === "guard" && !knock;
-      if (sweep) blend = "step";
-      const path = scriptedJointPath(arm, q0, knock ? knockWaypoints(ep, rng) : sweep ? sweepWaypoints(ep, rng) : explorationWaypoints(ep, arm.tool(q0), rng));
-      const offsets_rad = path.q_rad.map((q) => q.map((v, j) => {
-        const lim = b.joints[j]!.limits;
-        return Math.min(lim.q_max_rad - 0.1, Math.max(lim.q_min_rad + 0.1, v + noise * rng.normal())) - q0[j]!;
-      }));
-      const segment_s = Math.max(0.4, (duration_s - 0.3) / offsets_rad.length);
-      drive = { model: null, task: scriptedTask(b, { offsets_rad, segment_s, hold_s: 0.1, blend }) };
-    }
+    // The planner sends the plans (the trainer's actions are their goals); its task only arms.
+    const risk_weight = o.planner ? weights[i % weights.length]! : null;
+    const { drive, knock, blend } = o.planner
+      ? { drive: { model: o.planner.model, planner: { riskWeight: risk_weight! } }, knock: false, blend: "planner" as const }
+      : scriptedDrive(o, arm, ep, board.board, i, duration_s);
     const s = await runSession({ board, duration_s, seed: ep.seed, ...drive, record: { path: file } });
     const e: CollectedEpisode = { index: i, file, messages: s.recording?.messages ?? 0, sim_time_s: s.sim_time_s, cup_fell: s.world?.cup_on_table === false,
       cup_tipped: ((s.world?.cups ?? []) as { quat: number[] }[]).some((c) => tiltOf(c.quat) > DEFAULT_SPEC.fall_tilt_rad), knock, blend, risk_weight, fault: s.fault };
