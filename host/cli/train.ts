@@ -50,6 +50,10 @@ export const trainCommand: Command = {
     const horizon = int(values.horizon, "--horizon", DEFAULT_TRAIN.horizon, 1);
     const lr = num(values.lr, "--lr", DEFAULT_TRAIN.adam.lr, 0);
     const init = values.init ? loadModelDir(values.init) : undefined;
+    // --risk-weight: the planner's weight on P(event) in the cost's units (per imagined step; a fall
+    // weighs as W metres of distance), recorded so eval and the robot plan with it. Checked here,
+    // before the logs are read.
+    const riskWeight = values["risk-weight"] === undefined ? undefined : { risk_weight: num(values["risk-weight"], "--risk-weight", 1, 0) };
 
     let set;
     let relabel: RelabelOptions | undefined;
@@ -102,12 +106,7 @@ export const trainCommand: Command = {
       // A cost in metres: MPPI's weights exp(-(c - c_min) / T) should fall by e per couple of cm
       // of imagined distance, not per 0.5 m as TD-MPC2's default (made for returns of tens), and
       // the search starts at one std of the data's actions (docs/WORLD-MODEL.md "Planner settings").
-      // --risk-weight: the planner's weight on P(event) in the cost's units (per imagined step; a fall
-      // weighs as W metres of distance), recorded so eval and the robot plan with it.
-      ...(distanceCost || values["risk-weight"] !== undefined ? { planner: {
-        ...(distanceCost ? TARGET_PLANNER : {}),
-        ...(values["risk-weight"] !== undefined ? { risk_weight: num(values["risk-weight"], "--risk-weight", 1, 0) } : {}),
-      } } : {}),
+      ...(distanceCost || riskWeight ? { planner: { ...(distanceCost ? TARGET_PLANNER : {}), ...riskWeight } } : {}),
       ...(values["lr-final"] !== undefined ? { lrFinal: num(values["lr-final"], "--lr-final", lr, 0) } : {}),
     });
     writeModel(dir, r.model, r.bytes);
