@@ -2,7 +2,7 @@
 // the simulated board and the flight recorder exist (`worldcore train --synthetic N`): a planar
 // arm of damped PD-tracked joints with cross-coupling, a disk on a table that the tip pushes and
 // that falls when pushed over the edge. Same shapes as episodes from logs (dataset.ts).
-import { jointPositionName, jointVelocityName } from "../model/observation.js";
+import { jointPositionName, jointVelocityName, objectPositionNames } from "../model/observation.js";
 import { mulberry32 } from "../model/random.js";
 import { EVENTS, episodesSha256, type Episode, type EpisodeSet } from "./dataset.js";
 
@@ -32,7 +32,7 @@ export function plantNames(J: number): { obs: string[]; act: string[] } {
   const act = Array.from({ length: J }, (_, j) => `joint${j + 1}`);
   return {
     act,
-    obs: [...act.map(jointPositionName), ...act.map(jointVelocityName), "object1.x_m", "object1.y_m", "object1.z_m"],
+    obs: [...act.map(jointPositionName), ...act.map(jointVelocityName), ...objectPositionNames(1)],
   };
 }
 

@@ -68,7 +68,8 @@ test("the shipped model plans the same on V8 and wasmtime: one second of reachin
 test("the planner waits for every object it observes to be perceived before its first plan, and the core waits for it without a fault", async () => {
   const arm = new ArmKinematics(lb);
   const ep = drawEpisode("guard", 1, 0, false, templateCups(lb));
-  const ids = loadModelDir(dir).manifest.observation.names.filter((n) => n.endsWith(".x_m")).map((n) => Number(n.slice("object".length, -".x_m".length)));
+  // The objects the model observes: the board's layout, which the first test checks it matches.
+  const ids = observationLayout(lb.board).objectIds;
   assert.ok(ids.includes(9), `the model observes the target (objects ${ids})`);
   const scratch = new Float64Array(3);
   let allSeen_us = -1, firstPlan_us = -1;
@@ -86,9 +87,10 @@ test("the planner waits for every object it observes to be perceived before its 
 
 test("Planner: no plan from a snapshot that says an observed object is not perceived yet; counted, and the next complete one plans", async () => {
   const p = await Planner.create({ board: lb.board, modelDir: dir, engine: "v8", seed: 1 });
-  const snap = new Float64Array(SNAP_OBS + loadModelDir(dir).manifest.architecture.obs_dim);
+  const m = p.wm.manifest;
+  const snap = new Float64Array(SNAP_OBS + m.architecture.obs_dim);
   snap[SNAP_STATE] = STATES.indexOf("running");
-  snap.set(loadModelDir(dir).manifest.observation.mean, SNAP_OBS);
+  snap.set(m.observation.mean, SNAP_OBS);
   snap[SNAP_T_US] = 1000;
   snap[SNAP_SEEN] = 0;
   assert.equal(p.maybePlan(snap), null);
