@@ -34,10 +34,7 @@ export const collectCommand: Command = {
       return t as TaskName;
     });
     if (values["risk-weights"] !== undefined && values.planner === undefined) throw new UsageError("--risk-weights needs --planner models/NAME");
-    const risk_weights = values["risk-weights"]?.split(",").map((w) => {
-      if (w.trim() === "") throw new UsageError(`--risk-weights expects numbers >= 0 separated by commas, got "${values["risk-weights"]}"`);
-      return num(w, "--risk-weights", 1, 0);
-    });
+    const risk_weights = values["risk-weights"]?.split(",").map((w) => num(w, "--risk-weights", 1, 0));
     if (values.planner !== undefined && (values.noise !== undefined || values["knock-every"] !== undefined || values.sweeps)) throw new UsageError("--noise, --knock-every and --sweeps shape scripted episodes; with --planner the planner moves the arm");
     const planner = values.planner === undefined ? undefined : { model: resolve(values.planner), ...(risk_weights ? { risk_weights } : {}) };
     const lb = loadBoard(values.board ?? DEFAULT_BOARD);

@@ -28,7 +28,8 @@ export function parse<O extends Options>(argv: string[], options: O, allowPositi
 
 export function num(value: string | undefined, flag: string, fallback: number, min = -Infinity): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
+  // Number("") and Number(" ") are 0: an empty value (`--flag=`, a stray comma in a list) is no number.
+  const n = value.trim() === "" ? NaN : Number(value);
   if (!Number.isFinite(n) || n < min) throw new UsageError(`${flag} expects a number${min > -Infinity ? ` >= ${min}` : ""}, got "${value}"`);
   return n;
 }
