@@ -1,14 +1,17 @@
 // The world model's ABI (docs/ABI.md, "World model"): configure from the manifest's sizes, load
 // tensors through the stage, run each head over a batch, plan with MPPI. Re-exported by
 // assembly/index.ts; called by the host's model loader (host/model/) and the planner worker.
-import { WM_BAD_BATCH, WM_NONFINITE, WM_NOT_READY, WM_OK } from "./codes";
+import { WM_BAD_BATCH, WM_BAD_PLAN, WM_NONFINITE, WM_NOT_READY, WM_OK } from "./codes";
 import * as W from "./layout";
 import { allLoaded, loadTensor } from "./load";
 import { headOutPadded, normaliseObs, runHead, setSimd, unpad } from "./net";
 import { lastCost, lastError, plan, planConfigure, planReset } from "./mppi";
+import { chainReady, pointsAt, setChain } from "./geometry";
 
-export function wm_configure(obs_dim: i32, act_dim: i32, latent_dim: i32, hidden_dim: i32, cost_dim: i32, max_batch: i32, flags: u32): u32 {
-  return W.configure(obs_dim, act_dim, latent_dim, hidden_dim, cost_dim, max_batch, flags);
+export function wm_configure(obs_dim: i32, act_dim: i32, latent_dim: i32, hidden_dim: i32, cost_dim: i32, max_batch: i32, flags: u32, geometry_dim: i32): u32 {
+  const r = W.configure(obs_dim, act_dim, latent_dim, hidden_dim, cost_dim, max_batch, flags, geometry_dim);
+  setChain(0); // a new architecture needs its chain again
+  return r;
 }
 export function wm_tensor_count(): i32 { return W.configured ? W.tensorCount : 0; }
 export function wm_tensor_rows(i: i32): i32 { return i >= 0 && i < W.tensorCount ? W.tensorRows(i) : -1; }
@@ -63,9 +66,9 @@ export function wm_cost(B: i32): u32 {
   const r = check(B, W.latDim + W.actDim); if (r != WM_OK) return r;
   return head(W.HEAD_COST, W.ioInPtr, B);
 }
-// [latent, action] [B, Z + A] -> [P(object falls), P(contact lost)] [B, 2]
+// [latent, action, geometry] [B, Z + A + G] -> [P(object falls), P(contact lost)] [B, 2]
 export function wm_events(B: i32): u32 {
-  const r = check(B, W.latDim + W.actDim); if (r != WM_OK) return r;
+  const r = check(B, W.latDim + W.actDim + W.geoDim); if (r != WM_OK) return r;
   return head(W.HEAD_EVT, W.ioInPtr, B);
 }
 // latent [B, Z] -> observation [B, O] (in normalised units)
@@ -86,3 +89,23 @@ export function wm_plan_frame_ptr(): usize { return W.FRAME_PTR; }
 // f32 [TMAX][MAX_JOINTS]: the last plan's mean action sequence (before scale and offset).
 export function wm_plan_mean_ptr(): usize { return W.PL_MEAN; }
 export function wm_plan_cost(): f64 { return lastCost; }
+// The arm's chain for geometry features (layout.ts PL_CHAIN, PL_POINTS): the host writes it at
+// this pointer, then wm_plan_chain(P) checks it for P points (G = 9 P).
+export function wm_plan_chain_ptr(): usize { return W.PL_CHAIN; }
+export function wm_plan_chain(points: i32): u32 { return setChain(points) ? WM_OK : WM_BAD_PLAN; }
+// Geometry features (wm/geometry.ts) of B rows [q0 (A), q (A)] of joint positions -> [B, G].
+export function wm_geometry(B: i32): u32 {
+  if (!W.configured || W.geoDim == 0) return WM_NOT_READY;
+  if (B < 1 || B > W.batchMax) return WM_BAD_BATCH;
+  const A = W.actDim, G = W.geoDim, P3 = G / 3;
+  for (let i = 0; i < B * 2 * A; i++) if (!isFinite(load<f32>(W.ioInPtr + (<usize>i << 2)))) return WM_NONFINITE;
+  if (!chainReady) return WM_BAD_PLAN;
+  for (let b = 0; b < B; b++) {
+    const q0 = W.ioInPtr + (<usize>(b * 2 * A) << 2), q = q0 + (<usize>A << 2);
+    const out = W.ioOutPtr + (<usize>(b * G) << 2);
+    pointsAt(q0, q0, false, out);
+    pointsAt(q, q0, true, out + (<usize>P3 << 2));
+    pointsAt(q, q0, false, out + (<usize>(2 * P3) << 2));
+  }
+  return WM_OK;
+}

@@ -13,12 +13,13 @@
 // | frame    | MAX_FRAME_BYTES              | the plan frame written by wm_plan                 |
 // | panel    | K* x 64                      | matmul's pre-broadcast input panel (nn/matmul.ts) |
 // | stage    | largest tensor x 4           | host writes one raw tensor here before wm_load    |
-// | io_in    | B x max(O, Z+A) x 4          | inputs of wm_encode / dynamics / cost / events    |
+// | io_in    | B x max(O, Z+A+G) x 4        | inputs of wm_encode / dynamics / cost / events    |
 // | io_out   | B x max(O, Z, C, E) x 4      | outputs, rows of the head's real width            |
 // | act0/1   | B x W* x 4 each              | ping-pong activations between layers              |
 // | norm     | B x O x 4                    | normalised observations                           |
 // | z        | B x Z x 4                    | planner: latent of every sample                   |
 // | za       | B x (Z+A) x 4                | planner: [latent, action] rows for the heads      |
+// | zag      | B x (Z+A+G) x 4 (G > 0 only) | planner: [latent, action, geometry] event rows   |
 // | acts     | B x T x A x 4                | planner: sampled action sequences                 |
 // | costs    | B x 4                        | planner: accumulated cost per sample              |
 // | weights  | sum of tensors (packed)      | tensors in table order (see tensor table)         |
@@ -82,12 +83,26 @@ export const PL_HOLD: usize = PL_OFFSET + <usize>MAX_JOINTS * 4;
 export const PL_ELITE_IDX: usize = PL_HOLD + <usize>MAX_JOINTS * 4; // i32 [ELITES_MAX]
 export const PL_ELITE_W: usize = PL_ELITE_IDX + <usize>ELITES_MAX * 4; // f64 [ELITES_MAX]
 export const PL_ELITE_COST: usize = PL_ELITE_W + <usize>ELITES_MAX * 8; // f64 [ELITES_MAX]
-export const PL_END: usize = PL_ELITE_COST + <usize>ELITES_MAX * 8;
+// The arm's kinematic chain for the event head's geometry features (wm/geometry.ts), written by
+// the host (wm_plan_chain_ptr) when the model has them: per joint 16 f32 (R row-major 9, p 3 of
+// the fixed transform from the previous joint's moving frame, axis 3, 1 if prismatic), then per
+// point 4 f32 (joint index, x, y, z in that joint's moving frame), then the points' positions at
+// the current pose [POINTS_MAX x 3] f32, computed once per plan.
+export const CHAIN_STRIDE: i32 = 16;
+export const POINTS_MAX: i32 = 16;
+export const PL_CHAIN: usize = PL_ELITE_COST + <usize>ELITES_MAX * 8;
+export const PL_POINTS: usize = PL_CHAIN + <usize>(MAX_JOINTS * CHAIN_STRIDE) * 4;
+export const PL_G0: usize = PL_POINTS + <usize>POINTS_MAX * 16;
+export const PL_Q0: usize = PL_G0 + <usize>POINTS_MAX * 12; // f32 [MAX_JOINTS]: joint positions now
+export const PL_QA: usize = PL_Q0 + <usize>MAX_JOINTS * 4; // f32 [MAX_JOINTS]: one sample's joint targets
+export const PL_END: usize = PL_QA + <usize>MAX_JOINTS * 4; // <= PLAN_BLOCK + PLAN_BYTES (14.6 of 16 KiB)
 export const FRAME_PTR: usize = PLAN_BLOCK + PLAN_BYTES;
 export const FRAME_CAP: usize = <usize>MAX_FRAME_BYTES;
 
 // ---- dims and dynamic blocks (set by configure) ----
 export let obsDim: i32 = 0, actDim: i32 = 0, latDim: i32 = 0, hidDim: i32 = 0, costDim: i32 = 0;
+// Geometry features appended to the event head's input (0: none; else 9 per point, wm/geometry.ts).
+export let geoDim: i32 = 0;
 export let batchMax: i32 = 0;
 export let flags: u32 = 0;
 export let tensorCount: i32 = 0;
@@ -95,7 +110,7 @@ export let layerCount: i32 = 0;
 export let configured: bool = false;
 export let panelPtr: usize = 0, stagePtr: usize = 0, stageCap: usize = 0;
 export let ioInPtr: usize = 0, ioOutPtr: usize = 0, act0Ptr: usize = 0, act1Ptr: usize = 0, normPtr: usize = 0;
-export let zPtr: usize = 0, zaPtr: usize = 0, actsPtr: usize = 0, costsPtr: usize = 0;
+export let zPtr: usize = 0, zaPtr: usize = 0, zagPtr: usize = 0, actsPtr: usize = 0, costsPtr: usize = 0;
 export let weightsPtr: usize = 0, weightsEnd: usize = 0;
 
 @inline function align64(n: usize): usize { return (n + 63) & ~<usize>63; }
@@ -156,12 +171,13 @@ function endHead(h: i32): void { store<i32>(HEADS_TABLE + <usize>h * 8 + 4, laye
 // encoder and dynamics end in Linear -> LayerNorm -> SimNorm; the cost, event and decoder heads
 // end in a plain Linear (events then a sigmoid). FLAG_LINEAR drops every LayerNorm and
 // activation except the events' sigmoid (a linear model for the planner's closed-form test).
-export function configure(O: i32, A: i32, Z: i32, H: i32, C: i32, B: i32, f: u32): u32 {
+export function configure(O: i32, A: i32, Z: i32, H: i32, C: i32, B: i32, f: u32, G: i32): u32 {
   configured = false;
   tensorCount = 0; layerCount = 0;
+  if (G < 0 || G % 9 != 0 || G > 9 * POINTS_MAX) return WM_BAD_DIMS;
   if (O < 1 || O > DIM_MAX || A < 1 || A > MAX_JOINTS || Z < 8 || Z > DIM_MAX || (Z & 7) != 0) return WM_BAD_DIMS;
   if (H < 8 || H > DIM_MAX || (H & 7) != 0 || C < 1 || C > DIM_MAX || B < 1 || B > BATCH_MAX) return WM_BAD_DIMS;
-  obsDim = O; actDim = A; latDim = Z; hidDim = H; costDim = C; batchMax = B; flags = f;
+  obsDim = O; actDim = A; latDim = Z; hidDim = H; costDim = C; batchMax = B; flags = f; geoDim = G;
   const lin = (f & FLAG_LINEAR) != 0;
   const hidAct = lin ? ACT_NONE : ACT_MISH;
   const latAct = lin ? ACT_NONE : ACT_SIMNORM;
@@ -170,9 +186,9 @@ export function configure(O: i32, A: i32, Z: i32, H: i32, C: i32, B: i32, f: u32
 
   // Scratch blocks first (their sizes only need the dims), weights last.
   let p = align64(FRAME_PTR + FRAME_CAP);
-  const kMax = max(max(O, Z + A), H);
+  const kMax = max(max(O, Z + A + G), H);
   const wMax = max(max(pad8(O), pad8(C)), max(H, max(Z, pad8(EVENTS))));
-  const inW = max(O, Z + A), outW = max(max(O, Z), max(C, EVENTS));
+  const inW = max(max(O, Z + A + G), G > 0 ? 2 * A : 0), outW = max(max(O, Z), max(max(C, EVENTS), G));
   panelPtr = p; p = align64(p + <usize>kMax * 64);
   ioInPtr = p; p = align64(p + B4 * <usize>inW * 4);
   ioOutPtr = p; p = align64(p + B4 * <usize>outW * 4);
@@ -181,6 +197,7 @@ export function configure(O: i32, A: i32, Z: i32, H: i32, C: i32, B: i32, f: u32
   normPtr = p; p = align64(p + B4 * <usize>O * 4);
   zPtr = p; p = align64(p + B4 * <usize>Z * 4);
   zaPtr = p; p = align64(p + B4 * <usize>(Z + A) * 4);
+  zagPtr = p; if (G > 0) p = align64(p + B4 * <usize>(Z + A + G) * 4);
   actsPtr = p; p = align64(p + B4 * <usize>TMAX * <usize>A * 4);
   costsPtr = p; p = align64(p + B4 * 4);
   // The stage holds the largest raw tensor: a weight of at most kMax x wMax.
@@ -205,7 +222,7 @@ export function configure(O: i32, A: i32, Z: i32, H: i32, C: i32, B: i32, f: u32
   addLayer(H, C, false, ACT_NONE);
   endHead(HEAD_COST);
   beginHead(HEAD_EVT);
-  addLayer(Z + A, H, normed, hidAct);
+  addLayer(Z + A + G, H, normed, hidAct);
   addLayer(H, EVENTS, false, ACT_SIGMOID);
   endHead(HEAD_EVT);
   beginHead(HEAD_DEC);

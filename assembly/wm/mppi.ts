@@ -11,6 +11,7 @@ import * as W from "./layout";
 import { allLoaded } from "./load";
 import { headOutPadded, normaliseObs, runHead, unpad } from "./net";
 import { normalPair, normal2 } from "./rng";
+import { chainReady, features, pointsAt } from "./geometry";
 
 let samples: i32 = 0, horizon: i32 = 0, iterations: i32 = 0, elites: i32 = 0;
 let temperature: f64 = 0, riskWeight: f64 = 0, stdInit: f64 = 0, stdMin: f64 = 0;
@@ -53,6 +54,16 @@ export function plan(t_us: f64, seq: u32): u32 {
   }
   if (!(t_us >= 0) || Math.floor(t_us) != t_us || t_us > 9e15) { lastError = WM_BAD_PLAN; return 0; }
   for (let i = 0; i < W.obsDim; i++) if (!isFinite(f(W.ioInPtr, i))) { lastError = WM_NONFINITE; return 0; }
+  if (W.geoDim > 0) {
+    // Geometry features need the chain and the joint positions now (every action's hold index).
+    if (!chainReady) { lastError = WM_BAD_PLAN; return 0; }
+    for (let a = 0; a < A; a++) {
+      const h = <i32>f(W.PL_HOLD, a);
+      if (h < 0) { lastError = WM_BAD_PLAN; return 0; }
+      setF(W.PL_Q0, a, f(W.ioInPtr, h));
+    }
+    pointsAt(W.PL_Q0, W.PL_Q0, false, W.PL_G0);
+  }
   // Before the encoder runs: a cold start reads the joint positions from the raw observation.
   initMean(A, T);
   // z0 = enc(obs), kept in io_out row 0 for the whole step.
@@ -138,7 +149,7 @@ function rollout(N: i32, T: i32, A: i32, Z: i32): void {
       store<f64>(p, load<f64>(p) + c);
     }
     if (riskWeight > 0) {
-      const e = runHead(W.HEAD_EVT, W.zaPtr, N);
+      const e = runHead(W.HEAD_EVT, W.geoDim > 0 ? geometryRows(N, T, A, Z, t) : W.zaPtr, N);
       for (let s = 0; s < N; s++) {
         const r = e + (<usize>(s * Ep) << 2);
         const p = W.costsPtr + (<usize>s << 3);
@@ -147,6 +158,20 @@ function rollout(N: i32, T: i32, A: i32, Z: i32): void {
     }
     if (t + 1 < T) unpad(W.zPtr, runHead(W.HEAD_DYN, W.zaPtr, N), N, Z, headOutPadded(W.HEAD_DYN));
   }
+}
+
+// [latent, action, geometry] rows for the event head at step t (za rows plus each sample's
+// geometry features, wm/geometry.ts), at zag.
+function geometryRows(N: i32, T: i32, A: i32, Z: i32, t: i32): usize {
+  const ZA = Z + A, ZAG = ZA + W.geoDim;
+  for (let s = 0; s < N; s++) {
+    const row = W.zagPtr + (<usize>(s * ZAG) << 2);
+    memory.copy(row, W.zaPtr + (<usize>(s * ZA) << 2), <usize>ZA << 2);
+    const act = W.actsPtr + (<usize>((s * T + t) * A) << 2);
+    for (let a = 0; a < A; a++) setF(W.PL_QA, a, f(act, a) * f(W.PL_SCALE, a) + f(W.PL_OFFSET, a));
+    features(W.PL_QA, W.PL_Q0, W.PL_G0, row + (<usize>ZA << 2));
+  }
+  return W.zagPtr;
 }
 
 // Elites = the `elites` lowest costs (ties to the lower index, so selection is deterministic);

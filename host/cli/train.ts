@@ -5,6 +5,7 @@ import { basename, join, resolve } from "node:path";
 import { loadBoard } from "../board/load.js";
 import { loadModelDir } from "../model/load.js";
 import { perceivedObjectIds, TARGET_OBJECT_ID } from "../model/observation.js";
+import { armChain, defaultGeometryPoints, type ArmChain, type GeometryPoint } from "../model/geometry.js";
 import { DEFAULT_TARGET_BOX_M, type RelabelOptions } from "../train/relabel.js";
 import { stepCost, targetCost } from "../train/task-cost.js";
 import { episodesFromLogs, specFromManifest } from "../train/logs.js";
@@ -30,14 +31,14 @@ export const trainCommand: Command = {
   name: "train",
   summary: "train a world model from flight logs (or the synthetic plant) into a model folder",
   usage: "worldcore train (--logs DIR [--board NAME] | --synthetic N) --out models/NAME [--init models/OLD] [--steps N] [--seed S]\n" +
-    "       [--batch N] [--horizon N] [--hidden N] [--latent N] [--lr X] [--val-every N] [--checkpoint-every N] [--lr-final X] [--relabel N] [--cost-weight W] [--event-lead STEPS] [--risk-weight W] [--json]",
+    "       [--batch N] [--horizon N] [--hidden N] [--latent N] [--lr X] [--val-every N] [--checkpoint-every N] [--lr-final X] [--relabel N] [--cost-weight W] [--event-lead STEPS] [--risk-weight W] [--geometry] [--json]",
   async run(argv) {
     const { values } = parse(argv, {
       logs: { type: "string" }, synthetic: { type: "string" }, out: { type: "string" }, init: { type: "string" }, board: { type: "string" },
       steps: { type: "string" }, seed: { type: "string" }, batch: { type: "string" }, horizon: { type: "string" },
       hidden: { type: "string" }, latent: { type: "string" }, lr: { type: "string" },
       "val-every": { type: "string" }, "checkpoint-every": { type: "string" }, relabel: { type: "string" }, "cost-weight": { type: "string" }, "lr-final": { type: "string" }, "event-lead": { type: "string" },
-      "risk-weight": { type: "string" },
+      "risk-weight": { type: "string" }, geometry: { type: "boolean" },
     });
     const out = makeOut(values.json === true);
     if ((values.logs === undefined) === (values.synthetic === undefined)) throw new UsageError("give exactly one of --logs DIR and --synthetic N");
@@ -55,7 +56,15 @@ export const trainCommand: Command = {
     // before the logs are read.
     const riskWeight = values["risk-weight"] === undefined ? undefined : { risk_weight: num(values["risk-weight"], "--risk-weight", 1, 0) };
 
+    // --geometry: the event head also sees where the arm's distal links go under each action
+    // (docs/WORLD-MODEL.md "Geometry features"); a model continued with --init keeps what it has.
+    const initPoints = init?.manifest.geometry?.points;
+    if ((values.geometry || initPoints) && !values.board) throw new UsageError(`${values.geometry ? "--geometry" : `${values.init} has geometry features; training it`} needs --board (the arm's chain)`);
+    if (values.geometry && values.synthetic !== undefined) throw new UsageError("--geometry needs flight logs of a board with a URDF (--logs DIR --board NAME), not --synthetic");
+    if (values.geometry && init && !initPoints) throw new UsageError(`--geometry with --init: ${values.init} has no geometry features and its architecture is kept`);
+
     let set;
+    let geometry: { chain: ArmChain; points: GeometryPoint[] } | undefined;
     let relabel: RelabelOptions | undefined;
     let distanceCost = false;
     if (values.synthetic !== undefined) {
@@ -76,6 +85,11 @@ export const trainCommand: Command = {
         const rows = int(values.relabel, "--relabel", 64, 0);
         if (tc && rows > 0) relabel = { cost: tc, batch: rows, box_m: DEFAULT_TARGET_BOX_M };
         fromBoard = { board: lb.board.name, joints, objects, ...(cost ? { cost } : {}) };
+        if (values.geometry || initPoints) {
+          const points = initPoints ?? defaultGeometryPoints(lb);
+          geometry = { chain: armChain(lb, points, initPoints ? `${values.init}: geometry.points` : "geometry.points"), points };
+          out.log(`geometry features: ${points.length} arm points (${[...new Set(points.map((p) => p.link))].join(", ")}) at the pose, halfway and at each action's targets`);
+        }
         out.log(cost ? `cost labels: distance (m) from target (object ${TARGET_OBJECT_ID}) to the flange under the commanded joint target; ${relabel ? `${relabel.batch} goal-relabelled rows per step` : "no relabelling"}` : "cost labels: 0 (no robot model or no tracked target)");
       }
       // 40 steps (0.8 s at 20 ms): in collected logs a cup tips 8 - 37 steps after the target that
@@ -102,7 +116,7 @@ export const trainCommand: Command = {
       adam: { ...DEFAULT_TRAIN.adam, lr },
       valEvery: int(values["val-every"], "--val-every", Math.min(DEFAULT_TRAIN.valEvery, Math.max(1, Math.floor(steps / 10))), 1),
       checkpointEvery: int(values["checkpoint-every"], "--checkpoint-every", DEFAULT_TRAIN.checkpointEvery, 0),
-      outDir: dir, init, progress, relabel,
+      outDir: dir, init, progress, relabel, geometry,
       // A cost in metres: MPPI's weights exp(-(c - c_min) / T) should fall by e per couple of cm
       // of imagined distance, not per 0.5 m as TD-MPC2's default (made for returns of tens), and
       // the search starts at one std of the data's actions (docs/WORLD-MODEL.md "Planner settings").

@@ -3,7 +3,7 @@
 
 /** Exports from assembly/wm/exports.ts, pointers as unsigned byte offsets into linear memory. */
 export interface WmExports {
-  wm_configure(obsDim: number, actDim: number, latentDim: number, hiddenDim: number, costDim: number, maxBatch: number, flags: number): number;
+  wm_configure(obsDim: number, actDim: number, latentDim: number, hiddenDim: number, costDim: number, maxBatch: number, flags: number, geometryDim: number): number;
   wm_tensor_count(): number;
   wm_tensor_rows(i: number): number;
   wm_tensor_cols(i: number): number;
@@ -28,6 +28,9 @@ export interface WmExports {
   wm_plan_frame_ptr(): number;
   wm_plan_mean_ptr(): number;
   wm_plan_cost(): number;
+  wm_plan_chain_ptr(): number;
+  wm_plan_chain(points: number): number;
+  wm_geometry(batch: number): number;
 }
 
 /** One core instance used for the world model (the planner's own instance, or a test's). */

@@ -9,8 +9,9 @@ const NAMES: (keyof WmExports)[] = [
   "wm_load", "wm_ready", "wm_in_ptr", "wm_out_ptr", "wm_weights_bytes", "wm_set_simd", "wm_encode",
   "wm_dynamics", "wm_cost", "wm_events", "wm_decode", "wm_plan_configure", "wm_plan_bounds_ptr",
   "wm_plan_reset", "wm_plan", "wm_plan_error", "wm_plan_frame_ptr", "wm_plan_mean_ptr", "wm_plan_cost",
+  "wm_plan_chain_ptr", "wm_plan_chain", "wm_geometry",
 ];
-const POINTERS = new Set<string>(["wm_stage_ptr", "wm_stage_cap", "wm_in_ptr", "wm_out_ptr", "wm_weights_bytes", "wm_plan_bounds_ptr", "wm_plan_frame_ptr", "wm_plan_mean_ptr"]);
+const POINTERS = new Set<string>(["wm_stage_ptr", "wm_stage_cap", "wm_in_ptr", "wm_out_ptr", "wm_weights_bytes", "wm_plan_bounds_ptr", "wm_plan_frame_ptr", "wm_plan_mean_ptr", "wm_plan_chain_ptr"]);
 
 // tsconfig has no DOM lib, so the slice of the WebAssembly JS API used here is declared.
 interface WasmApi { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }> }

@@ -11,7 +11,7 @@ import type { WmExports, WmInstance } from "./wm-types.js";
 type Kind = "i32" | "i64" | "f64";
 // Every wm_* export's wasm signature (assembly/wm/exports.ts): argument kinds, result kind.
 const SIGNATURES: Record<keyof WmExports, [Kind[], Kind | "void"]> = {
-  wm_configure: [["i32", "i32", "i32", "i32", "i32", "i32", "i32"], "i32"],
+  wm_configure: [["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], "i32"],
   wm_tensor_count: [[], "i32"], wm_tensor_rows: [["i32"], "i32"], wm_tensor_cols: [["i32"], "i32"],
   wm_stage_ptr: [[], "i32"], wm_stage_cap: [[], "i32"], wm_load: [["i32", "i32"], "i32"], wm_ready: [[], "i32"],
   wm_in_ptr: [[], "i32"], wm_out_ptr: [[], "i32"], wm_weights_bytes: [[], "i32"], wm_set_simd: [["i32"], "void"],
@@ -20,6 +20,7 @@ const SIGNATURES: Record<keyof WmExports, [Kind[], Kind | "void"]> = {
   wm_plan_configure: [["i32", "i32", "i32", "i32", "f64", "f64", "f64", "f64", "i64", "f64"], "i32"],
   wm_plan_bounds_ptr: [[], "i32"], wm_plan_reset: [[], "void"], wm_plan: [["f64", "i32"], "i32"],
   wm_plan_error: [[], "i32"], wm_plan_frame_ptr: [[], "i32"], wm_plan_mean_ptr: [[], "i32"], wm_plan_cost: [[], "f64"],
+  wm_plan_chain_ptr: [[], "i32"], wm_plan_chain: [["i32"], "i32"], wm_geometry: [["i32"], "i32"],
 };
 const KIND_CODE: Record<Kind, number> = { i32: VALKIND.i32, i64: VALKIND.i64, f64: VALKIND.f64 };
 

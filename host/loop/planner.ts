@@ -14,6 +14,8 @@ import { ModelError } from "../model/errors.js";
 import { loadModelDir } from "../model/load.js";
 import { checkBoardFit, type Manifest } from "../model/manifest.js";
 import { observationLayout, observationMismatch } from "../model/observation.js";
+import { armChain } from "../model/geometry.js";
+import type { RobotModel } from "../robot/model.js";
 import { paths } from "../paths.js";
 import { SNAP_OBS, SNAP_SEEN, SNAP_STATE, SNAP_T_US } from "./snapshot.js";
 import { Samples, round } from "./stats.js";
@@ -23,6 +25,9 @@ const ST_ARMED = STATES.indexOf("armed"), ST_RUNNING = STATES.indexOf("running")
 
 export interface PlannerSetup {
   board: Board;
+  /** The board's URDF (a plain object, so the setup still crosses to the planner thread) and file. */
+  robot?: RobotModel | null;
+  boardFile?: string;
   /** The model folder (absolute). */
   modelDir: string;
   engine: EngineName;
@@ -99,6 +104,11 @@ export class Planner {
     const wm = await WmCore.create(setup.wasm, setup.engine);
     wm.install(model, options.samples);
     wm.configurePlanner(options);
+    const geometry = model.manifest.geometry;
+    if ((model.manifest.architecture.geometry_dim ?? 0) > 0 && geometry) {
+      // The model's points on this board's arm (manifest.ts checked their count).
+      wm.setChain(armChain({ board: b, robot: setup.robot ?? null, file: setup.boardFile ?? b.name }, geometry.points, `${file}: geometry.points`));
+    }
     const p = new Planner(wm, setup, options);
     const warm = setup.warmupSteps ?? 0;
     for (let i = 0; i < warm; i++) {

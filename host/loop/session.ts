@@ -116,7 +116,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   const drivers = opts.drivers ?? (await createDrivers(opts.board, { seed, faults: opts.faults, mode }));
   const modelDir = opts.model === undefined ? boardModelDir(opts.board) : opts.model;
   const planning = modelDir
-    ? await Planning.start({ board, modelDir, mode, engine, seed, planner: opts.planner, wasm: opts.wasm, tamper: opts.planTamper })
+    ? await Planning.start({ board, robot: opts.board.robot, boardFile: opts.board.file, modelDir, mode, engine, seed, planner: opts.planner, wasm: opts.wasm, tamper: opts.planTamper })
     : null;
   // With a world model the planner sends the plans; the task only arms and runs.
   const task = opts.task ?? scriptedTask(board, { sendPlans: !planning });

@@ -11,6 +11,8 @@ export interface Architecture {
   hidden_dim: number;
   /** Width of the task-cost head: 1 (scalar cost) for tdmpc2; for linear, cost = |y|^2. */
   cost_dim: number;
+  /** Geometry features appended to the event head's input (9 per arm point, host/model/geometry.ts); absent = 0. */
+  geometry_dim?: number;
 }
 
 export const HEADS = ["enc", "dyn", "cost", "evt", "dec"] as const;
@@ -29,12 +31,12 @@ export function layers(a: Architecture): LayerSpec[] {
   const hid: Activation = lin ? "none" : "mish";
   const lat: Activation = lin ? "none" : "simnorm";
   const n = !lin;
-  const O = a.obs_dim, A = a.act_dim, Z = a.latent_dim, H = a.hidden_dim, C = a.cost_dim;
+  const O = a.obs_dim, A = a.act_dim, Z = a.latent_dim, H = a.hidden_dim, C = a.cost_dim, G = a.geometry_dim ?? 0;
   const spec: [HeadName, number, number, boolean, Activation][] = [
     ["enc", O, H, n, hid], ["enc", H, Z, n, lat],
     ["dyn", Z + A, H, n, hid], ["dyn", H, H, n, hid], ["dyn", H, Z, n, lat],
     ["cost", Z + A, H, n, hid], ["cost", H, H, n, hid], ["cost", H, C, false, "none"],
-    ["evt", Z + A, H, n, hid], ["evt", H, EVENT_NAMES.length, false, "sigmoid"],
+    ["evt", Z + A + G, H, n, hid], ["evt", H, EVENT_NAMES.length, false, "sigmoid"],
     ["dec", Z, H, n, hid], ["dec", H, O, false, "none"],
   ];
   const count: Record<string, number> = {};
@@ -68,7 +70,7 @@ export function headFlops(a: Architecture, head: HeadName): number {
 }
 
 export function headInDim(a: Architecture, head: HeadName): number {
-  return head === "enc" ? a.obs_dim : head === "dec" ? a.latent_dim : a.latent_dim + a.act_dim;
+  return head === "enc" ? a.obs_dim : head === "dec" ? a.latent_dim : a.latent_dim + a.act_dim + (head === "evt" ? a.geometry_dim ?? 0 : 0);
 }
 export function headOutDim(a: Architecture, head: HeadName): number {
   return head === "enc" || head === "dyn" ? a.latent_dim : head === "cost" ? a.cost_dim : head === "evt" ? EVENT_NAMES.length : a.obs_dim;

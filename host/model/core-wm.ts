@@ -9,6 +9,7 @@ import { WM_ERRORS, WM_FLAG_LINEAR, WM_MAX_JOINTS, WM_TMAX, type WmExports, type
 import { headInDim, headOutDim, tensorSpecs, type HeadName } from "./arch.js";
 import type { Model } from "./load.js";
 import { jointPositionName } from "./observation.js";
+import { chainBlock, type ArmChain } from "./geometry.js";
 
 /** The core refused a call; `reason` is the name of its result code. */
 export class WmError extends Error {
@@ -54,7 +55,7 @@ export class WmCore {
   install(model: Model, maxBatch: number): void {
     const a = model.manifest.architecture;
     const ex = this.ex;
-    this.check("wm_configure", ex.wm_configure(a.obs_dim, a.act_dim, a.latent_dim, a.hidden_dim, a.cost_dim, maxBatch, a.kind === "linear" ? WM_FLAG_LINEAR : 0), `${model.source}, batch ${maxBatch}`);
+    this.check("wm_configure", ex.wm_configure(a.obs_dim, a.act_dim, a.latent_dim, a.hidden_dim, a.cost_dim, maxBatch, a.kind === "linear" ? WM_FLAG_LINEAR : 0, a.geometry_dim ?? 0), `${model.source}, batch ${maxBatch}`);
     const specs = tensorSpecs(a);
     if (ex.wm_tensor_count() !== specs.length) throw new WmError("wm_tensor_count", "mismatch", `core has ${ex.wm_tensor_count()} tensors, host expects ${specs.length}: host/model/arch.ts and assembly/wm/layout.ts disagree`);
     specs.forEach((s, i) => {
@@ -125,5 +126,20 @@ export class WmCore {
   }
 
   planCost(): number { return this.ex.wm_plan_cost(); }
+
+  /** Gives the planner the arm's chain for a model with geometry features (host/model/geometry.ts). */
+  setChain(chain: ArmChain): void {
+    const b = chainBlock(chain, WM_MAX_JOINTS);
+    this.f32(this.ex.wm_plan_chain_ptr(), b.length).set(b);
+    this.check("wm_plan_chain", this.ex.wm_plan_chain(chain.points.length), `${chain.points.length} points, ${chain.joints.length} joints`);
+  }
+
+  /** The core's geometry features of B rows [q0, q] (each act_dim joint positions) -> [B, geometry_dim]. */
+  geometry(rows: Float32Array, batch: number): Float32Array {
+    const a = this.manifest.architecture;
+    this.f32(this.ex.wm_in_ptr(), rows.length).set(rows);
+    this.check("wm_geometry", this.ex.wm_geometry(batch));
+    return this.f32(this.ex.wm_out_ptr(), batch * (a.geometry_dim ?? 0)).slice();
+  }
   resetPlanner(): void { this.ex.wm_plan_reset(); }
 }

@@ -4,6 +4,7 @@
 import type { Board } from "../board/load.js";
 import type { Architecture } from "./arch.js";
 import type { Manifest } from "./manifest.js";
+import { FEATURES_PER_POINT, type GeometryPoint } from "./geometry.js";
 import { defaultObservationStats, observationLayout } from "./observation.js";
 import { sha256Hex } from "./load.js";
 import { randomTensors, writeModelDir } from "./random.js";
@@ -24,12 +25,17 @@ export const BOARD_MODEL_SIZES = { latent_dim: 64, hidden_dim: 128 } as const;
  */
 export const ACTION_SPAN_FRAC = 0.1;
 
-export interface BoardModelOptions { seed?: number; latent_dim?: number; hidden_dim?: number; name?: string; action_span_frac?: number }
+export interface BoardModelOptions {
+  seed?: number; latent_dim?: number; hidden_dim?: number; name?: string; action_span_frac?: number;
+  /** Arm points for geometry features (host/model/geometry.ts defaultGeometryPoints); none when absent. */
+  geometry?: GeometryPoint[];
+}
 
 export function boardArchitecture(board: Board, o: BoardModelOptions = {}): Architecture {
   return {
     kind: "tdmpc2", obs_dim: observationLayout(board).size, act_dim: board.joints.length,
     latent_dim: o.latent_dim ?? BOARD_MODEL_SIZES.latent_dim, hidden_dim: o.hidden_dim ?? BOARD_MODEL_SIZES.hidden_dim, cost_dim: 1,
+    ...(o.geometry ? { geometry_dim: FEATURES_PER_POINT * o.geometry.length } : {}),
   };
 }
 
@@ -51,6 +57,7 @@ export function boardModelParts(board: Board, o: BoardModelOptions = {}): { mani
     },
     board: board.name,
     training: { data_sha256: [], seed, notes: "random weights from `worldcore model init` (host/model/init.ts), not trained" },
+    ...(o.geometry ? { geometry: { points: o.geometry } } : {}),
     weights: { file: "weights.safetensors", sha256: "0".repeat(64) },
   };
   return { manifest, tensors: randomTensors(arch, seed) };

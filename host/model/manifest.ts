@@ -26,6 +26,12 @@ export interface Manifest {
    * caller's explicit option (e.g. eval's ablation, risk_weight 0) overrides it.
    */
   planner?: { temperature?: number; std_init?: number; std_min?: number; risk_weight?: number };
+  /**
+   * The arm points whose positions feed the event head (architecture.geometry_dim = 9 x their
+   * count; docs/WORLD-MODEL.md "Geometry features"): a link of the board's URDF and an offset (m)
+   * in its frame, in chain order.
+   */
+  geometry?: { points: { link: string; xyz_m: [number, number, number] }[] };
   weights: { file: string; sha256: string };
 }
 
@@ -52,6 +58,7 @@ export const manifestSchema = {
         latent_dim: { ...dims, multipleOf: 8 },
         hidden_dim: { ...dims, multipleOf: 8 },
         cost_dim: dims,
+        geometry_dim: { type: "integer", minimum: 0, maximum: 144, multipleOf: 9 },
       },
     },
     step_us: { type: "integer", minimum: 1 },
@@ -73,6 +80,18 @@ export const manifestSchema = {
       properties: {
         temperature: { type: "number", exclusiveMinimum: 0 }, std_init: { type: "number", exclusiveMinimum: 0 },
         std_min: { type: "number", exclusiveMinimum: 0 }, risk_weight: { type: "number", minimum: 0 },
+      },
+    },
+    geometry: {
+      type: "object", additionalProperties: false, required: ["points"],
+      properties: {
+        points: {
+          type: "array", minItems: 1, maxItems: 16,
+          items: {
+            type: "object", additionalProperties: false, required: ["link", "xyz_m"],
+            properties: { link: { type: "string", minLength: 1 }, xyz_m: { type: "array", items: { type: "number" }, minItems: 3, maxItems: 3 } },
+          },
+        },
       },
     },
     weights: {
@@ -124,6 +143,8 @@ export function checkManifest(m: Manifest, file: string): void {
   });
   const pl = m.planner;
   if (pl?.std_init !== undefined && pl.std_min !== undefined && pl.std_min > pl.std_init) throw new ModelError(file, "planner.std_min", `must not exceed planner.std_init (${pl.std_min} > ${pl.std_init})`);
+  const G = a.geometry_dim ?? 0, P = m.geometry?.points.length ?? 0;
+  if (G !== 9 * P) throw new ModelError(file, G > 0 && !m.geometry ? "geometry" : "architecture.geometry_dim", `${G} geometry features need ${G / 9} points (9 each), geometry.points has ${P}`);
   if (a.kind === "tdmpc2" && a.cost_dim !== 1) throw new ModelError(file, "architecture.cost_dim", `must be 1 for kind tdmpc2 (a scalar task cost), got ${a.cost_dim}`);
 }
 

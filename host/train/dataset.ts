@@ -20,6 +20,8 @@ export interface Episode {
   act: Float64Array; // [T x A] joint targets, rad
   cost: Float64Array; // [T]
   events: Float64Array; // [T x EVENTS]
+  /** Geometry features of each step's action (host/model/geometry.ts), [T x G] m; set by the trainer for a model that has them. */
+  geo?: Float64Array;
 }
 
 export interface EpisodeSet {
@@ -115,6 +117,8 @@ export interface Batch {
   act: Float64Array[]; // H of [B x A]
   cost: Float64Array[]; // H of [B]
   events: Float64Array[]; // H of [B x EVENTS]
+  /** H of [B x G], raw metres (the core feeds them unnormalised too); absent without geometry. */
+  geo?: Float64Array[];
 }
 
 export interface Window { ep: Episode; t: number }
@@ -131,6 +135,9 @@ export function makeBatch(ws: Window[], H: number, stats: Stats): Batch {
   const act = Array.from({ length: H }, () => new Float64Array(B * A));
   const cost = Array.from({ length: H }, () => new Float64Array(B));
   const events = Array.from({ length: H }, () => new Float64Array(B * EVENTS));
+  const first = ws[0]?.ep;
+  const G = first?.geo ? first.geo.length / first.steps : 0;
+  const geo = G > 0 ? Array.from({ length: H }, () => new Float64Array(B * G)) : undefined;
   ws.forEach(({ ep, t: t0 }, b) => {
     for (let h = 0; h <= H; h++) {
       const src = (t0 + h) * O;
@@ -140,9 +147,10 @@ export function makeBatch(ws: Window[], H: number, stats: Stats): Batch {
       for (let i = 0; i < A; i++) act[h]![b * A + i] = (ep.act[sa + i]! - stats.actMean[i]!) / stats.actStd[i]!;
       cost[h]![b] = ep.cost[t0 + h]!;
       for (let e = 0; e < EVENTS; e++) events[h]![b * EVENTS + e] = ep.events[(t0 + h) * EVENTS + e]!;
+      if (geo) geo[h]!.set(ep.geo!.subarray((t0 + h) * G, (t0 + h + 1) * G), b * G);
     }
   });
-  return { B, H, obs, act, cost, events };
+  return { B, H, obs, act, cost, events, ...(geo ? { geo } : {}) };
 }
 
 /** Endless seeded batches: shuffled passes over all training windows (epochs), B at a time. */

@@ -5,7 +5,7 @@
 // binary cross-entropy and a decoder reconstruction of the observation. TD-MPC2 regresses reward
 // with a two-hot discrete loss; the core's cost head is one scalar, so it is a squared error.
 // Gradients by hand (host/train/net.ts). Used by trainer.ts; evaluate() also by validate.ts.
-import type { Architecture, HeadName } from "../model/arch.js";
+import { headInDim, type Architecture, type HeadName } from "../model/arch.js";
 import { EVENTS, type Batch } from "./dataset.js";
 import { headBackward, headForward, headLogits, headOut, type HeadCache, type Params } from "./net.js";
 
@@ -33,9 +33,21 @@ function concat(z: Float64Array, a: Float64Array, B: number, Z: number, A: numbe
   return out;
 }
 
-function split(d: Float64Array, B: number, Z: number, A: number): Float64Array {
+/** The event head's rows: [z, a] or, with geometry features, [z, a, g]. */
+function eventRows(za: Float64Array, geo: Float64Array | undefined, B: number, ZA: number): Float64Array {
+  if (!geo) return za;
+  const G = geo.length / B, out = new Float64Array(B * (ZA + G));
+  for (let b = 0; b < B; b++) {
+    out.set(za.subarray(b * ZA, b * ZA + ZA), b * (ZA + G));
+    out.set(geo.subarray(b * G, b * G + G), b * (ZA + G) + ZA);
+  }
+  return out;
+}
+
+/** The latent's part of a gradient over rows of width `width` (z first). */
+function split(d: Float64Array, B: number, Z: number, width: number): Float64Array {
   const dz = new Float64Array(B * Z);
-  for (let b = 0; b < B; b++) dz.set(d.subarray(b * (Z + A), b * (Z + A) + Z), b * Z);
+  for (let b = 0; b < B; b++) dz.set(d.subarray(b * width, b * width + Z), b * Z);
   return dz;
 }
 
@@ -69,7 +81,7 @@ export function lossAndGrad(params: Params, grads: Params, a: Architecture, batc
   for (let t = 0; t < H; t++) {
     const za = concat(z[t]!, batch.act[t]!, B, Z, A);
     cost.push(headForward(params, a, "cost", za, B));
-    evt.push(headForward(params, a, "evt", za, B));
+    evt.push(headForward(params, a, "evt", eventRows(za, batch.geo?.[t], B, Z + A), B));
     dyn.push(headForward(params, a, "dyn", za, B));
     z.push(headOut(dyn[t]!));
   }
@@ -116,9 +128,9 @@ export function lossAndGrad(params: Params, grads: Params, a: Architecture, batc
     const dza = headBackward(params, grads, cost[t]!, dcost[t]!);
     const fromEvt = headBackward(params, grads, evt[t]!, devt[t]!, true);
     const fromDyn = headBackward(params, grads, dyn[t]!, dz[t + 1]!);
-    for (let i = 0; i < dza.length; i++) dza[i]! += fromEvt[i]! + fromDyn[i]!;
-    const dzt = split(dza, B, Z, A);
-    for (let i = 0; i < d.length; i++) d[i]! += dzt[i]!;
+    // The latent's share of the three heads' input gradients (the event rows may be wider: geometry).
+    const ZA = Z + A, ZE = headInDim(a, "evt");
+    for (let b = 0; b < B; b++) for (let i = 0; i < Z; i++) d[b * Z + i]! += dza[b * ZA + i]! + (fromEvt[b * ZE + i]! + fromDyn[b * ZA + i]!);
   }
   headBackward(params, grads, enc, dz[0]!);
   return L;
@@ -132,7 +144,7 @@ function costRowsLossAndGrad(params: Params, grads: Params, a: Architecture, row
   const y = headOut(c), dy = new Float64Array(B);
   let loss = 0;
   for (let b = 0; b < B; b++) { const e = y[b]! - rows.cost[b]!; loss += e * e / B; dy[b] = 2 * weight * e / B; }
-  headBackward(params, grads, enc, split(headBackward(params, grads, c, dy), B, Z, A));
+  headBackward(params, grads, enc, split(headBackward(params, grads, c, dy), B, Z, Z + A));
   return loss;
 }
 
@@ -158,7 +170,7 @@ export function evaluate(run: HeadRunner, a: Architecture, batch: Batch, w: Loss
     const za = concat(z, batch.act[t]!, B, Z, A);
     const c = run("cost", za, B);
     for (let b = 0; b < B; b++) { const e = c[b]! - batch.cost[t]![b]!; L.cost += rho[t]! * e * e / (B * H); }
-    const p = run("evt", za, B), lab = batch.events[t]!;
+    const p = run("evt", eventRows(za, batch.geo?.[t], B, Z + A), B), lab = batch.events[t]!;
     for (let i = 0; i < B * EVENTS; i++) L.events += rho[t]! * bceProb(p[i]!, lab[i]!) / (B * EVENTS * H);
     z = run("dyn", za, B);
     const tg = run("enc", batch.obs[t + 1]!, B);

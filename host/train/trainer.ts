@@ -5,6 +5,8 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Architecture } from "../model/arch.js";
+import { FEATURES_PER_POINT, geometryFeatures, type ArmChain, type GeometryPoint } from "../model/geometry.js";
+import { jointPositionName } from "../model/observation.js";
 import { ModelError } from "../model/errors.js";
 import type { Model } from "../model/load.js";
 import type { Manifest } from "../model/manifest.js";
@@ -42,6 +44,11 @@ export interface TrainOptions {
   relabel?: RelabelOptions;
   /** Continue from this model (its architecture and normalisation statistics are kept). */
   init?: Model;
+  /**
+   * Geometry features for the event head (host/model/geometry.ts): the arm's chain with the points
+   * to watch. Required when `init` has them (its points are kept); a new model gets them when given.
+   */
+  geometry?: { chain: ArmChain; points: GeometryPoint[] };
   progress?: (p: Progress) => void;
 }
 
@@ -98,7 +105,7 @@ function statsFromManifest(m: Manifest): Stats {
   return { obsMean: m.observation.mean, obsStd: m.observation.std, actMean: m.action.mean, actStd: m.action.std, actLow: m.action.low, actHigh: m.action.high };
 }
 
-export function manifestFor(o: TrainOptions, set: EpisodeSet, a: Architecture, stats: Stats): Manifest {
+export function manifestFor(o: TrainOptions, set: EpisodeSet, a: Architecture, stats: Stats, points?: GeometryPoint[]): Manifest {
   return {
     format: "worldcore-model", version: 1, name: o.name, architecture: a, step_us: set.step_us,
     observation: { names: set.obsNames, mean: stats.obsMean, std: stats.obsStd },
@@ -109,6 +116,7 @@ export function manifestFor(o: TrainOptions, set: EpisodeSet, a: Architecture, s
       notes: `worldcore train: ${set.episodes.length} episodes, batch ${o.batch}, horizon ${o.horizon}, lr ${o.adam.lr}${o.init ? `, continued from ${o.init.manifest.name} (weights ${o.init.manifest.weights.sha256})` : ""}`,
     },
     ...(o.planner ? { planner: o.planner } : {}),
+    ...(points ? { geometry: { points } } : {}),
     weights: { file: "weights.safetensors", sha256: "0".repeat(64) },
   };
 }
@@ -133,13 +141,38 @@ export function lrAt(o: Pick<TrainOptions, "adam" | "lrFinal" | "steps">, step: 
   return lr1 + 0.5 * (lr0 - lr1) * (1 + Math.cos((Math.PI * (step - 1)) / (o.steps - 1)));
 }
 
+/**
+ * Each episode's geometry features (ep.geo): per step, the points at the measured joint positions,
+ * halfway to the commanded targets and at them, as the planner computes them for its samples.
+ */
+function attachGeometry(set: EpisodeSet, chain: ArmChain | undefined, who: string): void {
+  if (!chain) throw new Error(`${who}: the model has geometry features; training needs the board (--board) for the arm's chain`);
+  const A = set.actNames.length, O = set.obsNames.length, G = FEATURES_PER_POINT * chain.points.length;
+  const qAt = set.actNames.map((n) => {
+    const i = set.obsNames.indexOf(jointPositionName(n));
+    if (i < 0) throw new DatasetError("(dataset)", "observation names", `geometry features need ${jointPositionName(n)} in the observation`);
+    return i;
+  });
+  const q0 = new Float64Array(A);
+  for (const ep of set.episodes) {
+    ep.geo = new Float64Array(ep.steps * G);
+    for (let t = 0; t < ep.steps; t++) {
+      for (let j = 0; j < A; j++) q0[j] = ep.obs[t * O + qAt[j]!]!;
+      geometryFeatures(chain, q0, ep.act.subarray(t * A, (t + 1) * A), ep.geo, t * G);
+    }
+  }
+}
+
 export async function train(set: EpisodeSet, opts: TrainOptions): Promise<TrainResult> {
   const o = opts;
   if (o.init) checkInitFits(o.init, set);
   const { train: trainEps, val: valEps } = splitEpisodes(set, o.seed);
   const stats = o.init ? statsFromManifest(o.init.manifest) : computeStats(set, trainEps);
+  const points = o.init ? o.init.manifest.geometry?.points : o.geometry?.points;
+  if (points) attachGeometry(set, o.geometry?.chain, o.init?.source ?? "train");
   const a: Architecture = o.init?.manifest.architecture ?? {
     kind: "tdmpc2", obs_dim: set.obsNames.length, act_dim: set.actNames.length, latent_dim: o.latent_dim, hidden_dim: o.hidden_dim, cost_dim: 1,
+    ...(points ? { geometry_dim: FEATURES_PER_POINT * points.length } : {}),
   };
   const params = o.init ? paramsFromModel(o.init) : initParams(a, o.seed);
   const grads = zerosLike(params);
@@ -148,7 +181,7 @@ export async function train(set: EpisodeSet, opts: TrainOptions): Promise<TrainR
   const valWs = evenly(windows(valEps, o.horizon), o.valWindows);
   if (valWs.length === 0) throw new DatasetError("(dataset)", "validation episodes", `none is longer than the horizon (${o.horizon} steps)`);
   const next = batchSampler(trainWs, o.batch, o.horizon, stats, o.seed);
-  const manifest = manifestFor(o, set, a, stats);
+  const manifest = manifestFor(o, set, a, stats, points);
   const validator = await CoreValidator.create();
   const validate = () => validator.evaluate(buildModel(manifest, params).model, valWs, o.horizon, stats, o.weights);
 

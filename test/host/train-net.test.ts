@@ -12,6 +12,8 @@ import { buildModel, initParams } from "../../host/train/params.js";
 import { coreRunner } from "../../host/train/validate.js";
 
 const TINY: Architecture = { kind: "tdmpc2", obs_dim: 5, act_dim: 2, latent_dim: 8, hidden_dim: 16, cost_dim: 1 };
+/** With geometry features on the event head's input (host/model/geometry.ts): one point. */
+const TINY_GEO: Architecture = { ...TINY, geometry_dim: 9 };
 
 function randomBatch(a: Architecture, B: number, H: number, seed: number): Batch {
   const rnd = mulberry32(seed);
@@ -22,24 +24,25 @@ function randomBatch(a: Architecture, B: number, H: number, seed: number): Batch
     act: Array.from({ length: H }, () => v(B * a.act_dim)),
     cost: Array.from({ length: H }, () => v(B, 2)),
     events: Array.from({ length: H }, () => Float64Array.from({ length: B * EVENTS }, () => (rnd() < 0.3 ? 1 : 0))),
+    ...(a.geometry_dim ? { geo: Array.from({ length: H }, () => v(B * a.geometry_dim!, 0.8)) } : {}),
   };
 }
 
-test("backward pass matches central finite differences of the whole objective", () => {
-  const params = initParams(TINY, 3);
+for (const [what, ARCH] of [["", TINY], [" (geometry features on the event head)", TINY_GEO]] as const) test(`backward pass matches central finite differences of the whole objective${what}`, () => {
+  const params = initParams(ARCH, 3);
   // Perturb LayerNorm affines off identity so their gradients are exercised in general position.
   const rnd = mulberry32(11);
   for (const [k, x] of params) if (k.includes(".ln.")) for (let i = 0; i < x.length; i++) x[i]! += (rnd() - 0.5) * 0.4;
-  const batch = randomBatch(TINY, 3, 3, 5);
+  const batch = randomBatch(ARCH, 3, 3, 5);
   // Goal-relabelled cost rows (host/train/relabel.ts) go through the encoder and the cost head too.
   const rv = mulberry32(17), rv1 = (n: number) => Float64Array.from({ length: n }, () => rv() * 2 - 1);
-  const rows = { B: 4, obs: rv1(4 * TINY.obs_dim), act: rv1(4 * TINY.act_dim), cost: rv1(4) };
+  const rows = { B: 4, obs: rv1(4 * ARCH.obs_dim), act: rv1(4 * ARCH.act_dim), cost: rv1(4) };
   const grads = zerosLike(params);
-  const withRows = lossAndGrad(params, grads, TINY, batch, DEFAULT_WEIGHTS, params, rows);
-  assert.ok(withRows.relabel > 0 && withRows.total > lossAndGrad(params, zerosLike(params), TINY, batch).total);
+  const withRows = lossAndGrad(params, grads, ARCH, batch, DEFAULT_WEIGHTS, params, rows);
+  assert.ok(withRows.relabel > 0 && withRows.total > lossAndGrad(params, zerosLike(params), ARCH, batch).total);
   // Stop-gradient: the targets' encoder is a frozen copy, as the analytic gradient assumes.
   const frozen = new Map([...params].map(([k, v]) => [k, v.slice()]));
-  const loss = () => lossAndGrad(params, zerosLike(params), TINY, batch, DEFAULT_WEIGHTS, frozen, rows).total;
+  const loss = () => lossAndGrad(params, zerosLike(params), ARCH, batch, DEFAULT_WEIGHTS, frozen, rows).total;
   const h = 1e-6;
   let checked = 0, worst = 0;
   for (const [name, x] of params) {
@@ -70,7 +73,7 @@ test("the gradient is not trivially zero: every tensor receives some", () => {
 });
 
 test("host forward and the core's forward agree on every head and on the validation losses", async () => {
-  for (const a of [TINY, { ...TINY, obs_dim: 23, act_dim: 7, latent_dim: 32, hidden_dim: 64 }] as Architecture[]) {
+  for (const a of [TINY, { ...TINY, obs_dim: 23, act_dim: 7, latent_dim: 32, hidden_dim: 64 }, { ...TINY, obs_dim: 23, act_dim: 7, latent_dim: 32, hidden_dim: 64, geometry_dim: 63 }] as Architecture[]) {
     const params = initParams(a, 9);
     const manifest = randomManifest(a, 9);
     // The trainer feeds normalised observations; the core normalises with the manifest's stats.

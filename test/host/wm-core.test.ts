@@ -23,7 +23,7 @@ for (const kind of ["tdmpc2", "linear"] as const) {
     const a: Architecture = { kind, obs_dim: 11, act_dim: 5, latent_dim: 24, hidden_dim: 40, cost_dim: kind === "linear" ? 3 : 1 };
     const core = await WmCore.create();
     const ex = core.ex;
-    assert.equal(ex.wm_configure(a.obs_dim, a.act_dim, a.latent_dim, a.hidden_dim, a.cost_dim, 8, kind === "linear" ? 1 : 0), 0);
+    assert.equal(ex.wm_configure(a.obs_dim, a.act_dim, a.latent_dim, a.hidden_dim, a.cost_dim, 8, kind === "linear" ? 1 : 0, 0), 0);
     const specs = tensorSpecs(a);
     assert.equal(ex.wm_tensor_count(), specs.length);
     specs.forEach((s, i) => {
@@ -37,11 +37,11 @@ for (const kind of ["tdmpc2", "linear"] as const) {
 test("the core refuses bad sizes, wrong tensor lengths, non-finite values and bad batches", async () => {
   const core = await WmCore.create();
   const ex = core.ex;
-  assert.equal(WM_ERRORS[ex.wm_configure(4, 2, 12, 16, 1, 8, 0)], "bad_dims", "latent not a multiple of 8");
-  assert.equal(WM_ERRORS[ex.wm_configure(4, 33, 8, 16, 1, 8, 0)], "bad_dims", "more actions than joints");
-  assert.equal(WM_ERRORS[ex.wm_configure(4, 2, 8, 16, 1, 2048, 0)], "bad_dims", "batch above the limit");
-  assert.equal(WM_ERRORS[ex.wm_configure(2048, 2, 2048, 2048, 1, 1024, 0)], "no_room");
-  assert.equal(ex.wm_configure(4, 2, 8, 16, 1, 8, 0), 0);
+  assert.equal(WM_ERRORS[ex.wm_configure(4, 2, 12, 16, 1, 8, 0, 0)], "bad_dims", "latent not a multiple of 8");
+  assert.equal(WM_ERRORS[ex.wm_configure(4, 33, 8, 16, 1, 8, 0, 0)], "bad_dims", "more actions than joints");
+  assert.equal(WM_ERRORS[ex.wm_configure(4, 2, 8, 16, 1, 2048, 0, 0)], "bad_dims", "batch above the limit");
+  assert.equal(WM_ERRORS[ex.wm_configure(2048, 2, 2048, 2048, 1, 1024, 0, 0)], "no_room");
+  assert.equal(ex.wm_configure(4, 2, 8, 16, 1, 8, 0, 0), 0);
   const stage = new Float32Array(core.inst.memory().buffer, ex.wm_stage_ptr(), 64);
   assert.equal(WM_ERRORS[ex.wm_load(99, 1)], "bad_tensor");
   assert.equal(WM_ERRORS[ex.wm_load(2, 5)], "bad_length");
