@@ -57,11 +57,11 @@ export const trainCommand: Command = {
     const riskWeight = values["risk-weight"] === undefined ? undefined : { risk_weight: num(values["risk-weight"], "--risk-weight", 1, 0) };
 
     // --geometry: the event head also sees where the arm's distal links go under each action
-    // (docs/WORLD-MODEL.md "Geometry features"); a model continued with --init keeps what it has.
+    // (docs/WORLD-MODEL.md "Geometry features"); a model continued with --init keeps the points it
+    // has, and one without them gets them (its event head's first layer widened with zero columns).
     const initPoints = init?.manifest.geometry?.points;
     if ((values.geometry || initPoints) && !values.board) throw new UsageError(`${values.geometry ? "--geometry" : `${values.init} has geometry features; training it`} needs --board (the arm's chain)`);
     if (values.geometry && values.synthetic !== undefined) throw new UsageError("--geometry needs flight logs of a board with a URDF (--logs DIR --board NAME), not --synthetic");
-    if (values.geometry && init && !initPoints) throw new UsageError(`--geometry with --init: ${values.init} has no geometry features and its architecture is kept`);
 
     let set;
     let geometry: { chain: ArmChain; points: GeometryPoint[] } | undefined;

@@ -102,19 +102,23 @@ export function knockWaypoints(ep: Episode, rng: Rng): Vec3[] {
 }
 
 /**
- * A sweep: from guard's low start, one goal drawn around the task cup (15 cm short of it to 20 cm
- * beyond, ±15 cm sideways, 2 - 15 cm high), then guard's way over to the target. Commanded as a
- * step, the arm goes there by the straight joint path, as it does for a planner's goal; some of
- * these paths sweep the cup over and some pass it, and the event head learns from both which
- * goals are dangerous from where. A planner's own logs teach this less well: it changes its goal
- * every plan, so a fall there is the consequence of many goals, not of one.
+ * A sweep: from guard's low start, two goals around the task cup, each commanded as a step, then
+ * guard's way over to the target. The first is drawn from 15 cm short of the cup to 20 cm beyond,
+ * ±15 cm sideways, 2 - 30 cm high; the second from the cup to 20 cm beyond, ±10 cm sideways,
+ * 3 - 20 cm high, so it starts wherever the first left the arm, often above the cup. The arm goes
+ * to each by the straight joint path, as it does for a planner's goal: some of these paths sweep
+ * the cup over, some pass above or beside it, and the event head learns from both which goals are
+ * dangerous from where (going over too low is the planner's way of knocking it, stop 16). A
+ * planner's own logs teach this less well: it changes its goal every plan, so a fall there is the
+ * consequence of many goals, not of one.
  */
 export function sweepWaypoints(ep: Episode, rng: Rng): Vec3[] {
   const c = ep.cups[0]!.p_m;
   const [ux, uy] = outward(c);
-  const along = -0.15 + 0.35 * rng.uniform(), side = -0.15 + 0.3 * rng.uniform();
-  const goal: Vec3 = [c[0] + along * ux - side * uy, c[1] + along * uy + side * ux, 0.02 + 0.13 * rng.uniform()];
-  return [goal, ...scriptedWaypoints(ep, goal)];
+  const around = (along: number, side: number, z: number): Vec3 => [c[0] + along * ux - side * uy, c[1] + along * uy + side * ux, z];
+  const first = around(-0.15 + 0.35 * rng.uniform(), -0.15 + 0.3 * rng.uniform(), 0.02 + 0.28 * rng.uniform());
+  const second = around(0.2 * rng.uniform(), -0.1 + 0.2 * rng.uniform(), 0.03 + 0.17 * rng.uniform());
+  return [first, second, ...scriptedWaypoints(ep, second)];
 }
 
 /** A scripted episode's operator: exploration, sweep or knock way-points, with joint noise. */

@@ -87,7 +87,7 @@ function modelProto(): protobuf.Type {
 }
 
 /** Graph input and output names. */
-export const ONNX_INPUTS = { obs: "obs", latent: "latent", action: "action" } as const;
+export const ONNX_INPUTS = { obs: "obs", latent: "latent", action: "action", geometry: "geometry" } as const;
 export const ONNX_OUTPUTS: Record<HeadName, string> = { enc: "z_enc", dyn: "z_next", cost: "cost", evt: "events", dec: "obs_dec" };
 
 export interface OnnxExportOptions {
@@ -127,6 +127,10 @@ export function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Uint8Arr
   if (needs.latent) inputs.push(valueInfo(ONNX_INPUTS.latent, a.latent_dim));
   if (needs.za) inputs.push(valueInfo(ONNX_INPUTS.action, a.act_dim));
   const za = needs.za ? node("Concat", [ONNX_INPUTS.latent, ONNX_INPUTS.action], [{ name: "axis", type: ATTR_INT, i: 1 }]) : "";
+  // A model with geometry features (host/model/geometry.ts) takes them as one more input of the event head.
+  const G = heads.includes("evt") ? a.geometry_dim ?? 0 : 0;
+  if (G > 0) inputs.push(valueInfo(ONNX_INPUTS.geometry, G));
+  const zag = G > 0 ? node("Concat", [za, ONNX_INPUTS.geometry], [{ name: "axis", type: ATTR_INT, i: 1 }]) : za;
 
   for (const h of heads) {
     let x: string;
@@ -134,7 +138,7 @@ export function exportOnnx(model: Model, opts: OnnxExportOptions = {}): Uint8Arr
       floatInit("obs.mean", [a.obs_dim], t("obs.mean"));
       floatInit("obs.std", [a.obs_dim], t("obs.std"));
       x = node("Div", [node("Sub", [ONNX_INPUTS.obs, "obs.mean"]), "obs.std"]);
-    } else x = h === "dec" ? ONNX_INPUTS.latent : za;
+    } else x = h === "dec" ? ONNX_INPUTS.latent : h === "evt" ? zag : za;
     const ls = layers(a).filter((l) => l.head === h);
     ls.forEach((l, j) => {
       const p = `${h}.${l.index}`;

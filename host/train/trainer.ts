@@ -4,7 +4,7 @@
 // weights bit for bit. Called by host/cli/train.ts and the tests.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { Architecture } from "../model/arch.js";
+import { headInDim, type Architecture } from "../model/arch.js";
 import { FEATURES_PER_POINT, geometryFeatures, type ArmChain, type GeometryPoint } from "../model/geometry.js";
 import { jointPositionName } from "../model/observation.js";
 import { ModelError } from "../model/errors.js";
@@ -163,18 +163,33 @@ function attachGeometry(set: EpisodeSet, chain: ArmChain | undefined, who: strin
   }
 }
 
+/**
+ * Gives a model without geometry features their columns in the event head's first layer, at zero:
+ * the widened model computes exactly what it did, and training moves the new weights from there
+ * (function-preserving growth, Chen et al. 2016, "Net2Net").
+ */
+function widenEventInput(params: Params, from: Architecture, to: Architecture): void {
+  const K0 = headInDim(from, "evt"), K1 = headInDim(to, "evt"), H = to.hidden_dim;
+  const w0 = params.get("evt.0.weight")!, w1 = new Float64Array(H * K1);
+  for (let r = 0; r < H; r++) w1.set(w0.subarray(r * K0, (r + 1) * K0), r * K1);
+  params.set("evt.0.weight", w1);
+}
+
 export async function train(set: EpisodeSet, opts: TrainOptions): Promise<TrainResult> {
   const o = opts;
   if (o.init) checkInitFits(o.init, set);
   const { train: trainEps, val: valEps } = splitEpisodes(set, o.seed);
   const stats = o.init ? statsFromManifest(o.init.manifest) : computeStats(set, trainEps);
-  const points = o.init ? o.init.manifest.geometry?.points : o.geometry?.points;
+  // A model continued with --init keeps its points; one without gets them when o.geometry is
+  // given (its event head widened, below).
+  const points = o.init?.manifest.geometry?.points ?? o.geometry?.points;
   if (points) attachGeometry(set, o.geometry?.chain, o.init?.source ?? "train");
-  const a: Architecture = o.init?.manifest.architecture ?? {
-    kind: "tdmpc2", obs_dim: set.obsNames.length, act_dim: set.actNames.length, latent_dim: o.latent_dim, hidden_dim: o.hidden_dim, cost_dim: 1,
-    ...(points ? { geometry_dim: FEATURES_PER_POINT * points.length } : {}),
+  const geometry = points ? { geometry_dim: FEATURES_PER_POINT * points.length } : {};
+  const a: Architecture = o.init ? { ...o.init.manifest.architecture, ...geometry } : {
+    kind: "tdmpc2", obs_dim: set.obsNames.length, act_dim: set.actNames.length, latent_dim: o.latent_dim, hidden_dim: o.hidden_dim, cost_dim: 1, ...geometry,
   };
   const params = o.init ? paramsFromModel(o.init) : initParams(a, o.seed);
+  if (o.init && !o.init.manifest.geometry && points) widenEventInput(params, o.init.manifest.architecture, a);
   const grads = zerosLike(params);
   const adam = new Adam(params, o.adam);
   const trainWs = windows(trainEps, o.horizon);

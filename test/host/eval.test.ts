@@ -11,7 +11,7 @@ import { loadBoard } from "../../host/board/load.js";
 import { Rng } from "../../host/drivers/rng.js";
 import { ArmKinematics } from "../../host/eval/arm.js";
 import { collect, sweepWaypoints } from "../../host/eval/collect.js";
-import { drawEpisode, episodeBoard, SEEN, TASKS, templateCups, type Bands } from "../../host/eval/episodes.js";
+import { drawEpisode, episodeBoard, outward, SEEN, TASKS, templateCups, type Bands } from "../../host/eval/episodes.js";
 import { evaluate, runEpisode, summarise, type EvalReport } from "../../host/eval/evaluate.js";
 import { episodesFromLogs, readLogFrames } from "../../host/train/logs.js";
 
@@ -191,17 +191,23 @@ test("collect --planner: the model's planner drives the episodes, risk weights i
   }
 });
 
-test("collect --sweeps: a guard episode commands one goal around the cup at once, then goes over it to the target", async () => {
+test("collect --sweeps: a guard episode commands two goals around the cup at once, then goes over it to the target", async () => {
   const ep = drawEpisode("guard", 5, 0, false, templateCups(lb));
   const c = ep.cups[0]!.p_m;
+  const [ux, uy] = outward(c);
   const rng = new Rng(3);
+  let high = 0, low = 0;
   for (let k = 0; k < 50; k++) {
     const w = sweepWaypoints(ep, rng);
-    const g = w[0]!;
-    assert.ok(Math.hypot(g[0] - c[0], g[1] - c[1]) < 0.26 && g[2] >= 0.02 && g[2] <= 0.15, `sweep goal ${g} around cup ${c}`);
+    const [g1, g2] = [w[0]!, w[1]!];
+    assert.ok(Math.hypot(g1[0] - c[0], g1[1] - c[1]) < 0.26 && g1[2] >= 0.02 && g1[2] <= 0.3, `first goal ${g1} around cup ${c}`);
+    const along = (g2[0] - c[0]) * ux + (g2[1] - c[1]) * uy;
+    assert.ok(along >= 0 && along <= 0.2 && g2[2] >= 0.03 && g2[2] <= 0.2, `second goal ${g2} beyond cup ${c}`);
+    if (g1[2] > ep.cups[0]!.height_m + 0.05) high++; else low++;
     assert.deepEqual(w.at(-1), ep.target_m);
-    assert.ok(w.slice(1, -1).every((p) => p[2] >= ep.cups[0]!.height_m + 0.15), "then over the cup");
+    assert.ok(w.slice(2, -1).every((p) => p[2] >= ep.cups[0]!.height_m + 0.15), "then over the cup");
   }
+  assert.ok(high >= 15 && low >= 10, `first goals above the cup ${high}, below ${low}`);
   const dir = mkdtempSync(join(tmpdir(), "wc-sweep-"));
   try {
     const done = await collect({ board: lb, episodes: 2, seed: 5, out: dir, duration_s: 1, tasks: ["guard"], sweeps: true });

@@ -13,6 +13,9 @@ import { runSession } from "../../host/loop/session.js";
 import { loadModelDir } from "../../host/model/load.js";
 import { episodesFromLogs } from "../../host/train/logs.js";
 import { DEFAULT_TRAIN, train, writeModel } from "../../host/train/trainer.js";
+import { armChain, defaultGeometryPoints } from "../../host/model/geometry.js";
+import { WmCore } from "../../host/model/core-wm.js";
+import { mulberry32 } from "../../host/model/random.js";
 
 async function simLog(seed: number, duration_s: number): Promise<Uint8Array> {
   const buf = new TempBuffer();
@@ -49,6 +52,31 @@ test("a tiny model trained on a few seconds of sim-arm logs: loss falls, the mod
     assert.equal(back.manifest.board, "sim-arm");
     assert.deepEqual(back.manifest.action.names, board.joints.map((j) => j.name));
     for (const [name, t] of r.model.tensors) assert.deepEqual(back.tensors.get(name), t, name);
+
+    // Continued with geometry features (host/model/geometry.ts): the event head's first layer gains
+    // zero columns, so before any step the model's event probabilities are the old model's whatever
+    // the geometry; training then moves those columns.
+    const lb = loadBoard("sim-arm");
+    const points = defaultGeometryPoints(lb);
+    const geometry = { chain: armChain(lb, points), points };
+    const same = await train(set, { ...DEFAULT_TRAIN, name: "sim-tiny-geo", steps: 1, batch: 16, valEvery: 1, checkpointEvery: 0, init: back, geometry, adam: { ...DEFAULT_TRAIN.adam, lr: 0 } });
+    const G = 9 * points.length;
+    assert.equal(same.model.manifest.architecture.geometry_dim, G);
+    assert.deepEqual(same.model.manifest.geometry, { points });
+    const a = back.manifest.architecture, ZA = a.latent_dim + a.act_dim;
+    const rnd = mulberry32(3), B = 8;
+    const za = Float32Array.from({ length: B * ZA }, () => rnd() * 2 - 1);
+    const zag = new Float32Array(B * (ZA + G));
+    for (let b = 0; b < B; b++) { zag.set(za.subarray(b * ZA, (b + 1) * ZA), b * (ZA + G)); for (let k = 0; k < G; k++) zag[b * (ZA + G) + ZA + k] = rnd() - 0.5; }
+    const before = await WmCore.create(), after = await WmCore.create();
+    before.install(back, B); after.install(same.model, B);
+    const evtWidened = after.run("evt", zag, B);
+    assert.deepEqual(evtWidened, before.run("evt", za, B));
+    const moved = await train(set, { ...DEFAULT_TRAIN, name: "sim-tiny-geo", steps: 20, batch: 16, valEvery: 20, checkpointEvery: 0, init: back, geometry });
+    const w = moved.model.tensors.get("evt.0.weight")!;
+    assert.ok(w.some((v, i) => i % (ZA + G) >= ZA && v !== 0), "the geometry columns were trained");
+    after.install(moved.model, B);
+    assert.notDeepEqual(after.run("evt", zag, B), evtWidened);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -22,6 +22,8 @@ const SIZES: Architecture[] = [
   { kind: "tdmpc2", obs_dim: 5, act_dim: 3, latent_dim: 8, hidden_dim: 16, cost_dim: 1 },
   { kind: "tdmpc2", obs_dim: 23, act_dim: 7, latent_dim: 64, hidden_dim: 128, cost_dim: 1 },
   { kind: "tdmpc2", obs_dim: 40, act_dim: 7, latent_dim: 128, hidden_dim: 256, cost_dim: 1 },
+  // With geometry features on the event head (host/model/geometry.ts): a third input.
+  { kind: "tdmpc2", obs_dim: 23, act_dim: 7, latent_dim: 64, hidden_dim: 128, cost_dim: 1, geometry_dim: 63 },
 ];
 
 function randn(n: number, rnd: () => number, scale: number): Float32Array {
@@ -38,7 +40,7 @@ function relErr(ours: Float32Array, ref: Float32Array): number {
 }
 
 for (const [si, a] of SIZES.entries()) {
-  test(`every head matches onnxruntime-node within ${TOL} (hidden ${a.hidden_dim}, latent ${a.latent_dim})`, async () => {
+  test(`every head matches onnxruntime-node within ${TOL} (hidden ${a.hidden_dim}, latent ${a.latent_dim}${a.geometry_dim ? `, geometry ${a.geometry_dim}` : ""})`, async () => {
     const model = randomModel(a, 100 + si);
     const B = si === 0 ? 1 : 13; // a batch that is not a multiple of 4 exercises the kernel's row tail
     const core = await WmCore.create();
@@ -54,13 +56,18 @@ for (const [si, a] of SIZES.entries()) {
       za.set(latent.subarray(b * a.latent_dim, (b + 1) * a.latent_dim), b * (a.latent_dim + a.act_dim));
       za.set(action.subarray(b * a.act_dim, (b + 1) * a.act_dim), b * (a.latent_dim + a.act_dim) + a.latent_dim);
     }
+    const G = a.geometry_dim ?? 0, ZA = a.latent_dim + a.act_dim;
+    const geometry = randn(B * G, rnd, 0.5);
+    const zag = new Float32Array(B * (ZA + G));
+    for (let b = 0; b < B; b++) { zag.set(za.subarray(b * ZA, (b + 1) * ZA), b * (ZA + G)); zag.set(geometry.subarray(b * G, (b + 1) * G), b * (ZA + G) + ZA); }
     const feeds = {
       [ONNX_INPUTS.obs]: new ort.Tensor("float32", obs, [B, a.obs_dim]),
       [ONNX_INPUTS.latent]: new ort.Tensor("float32", latent, [B, a.latent_dim]),
       [ONNX_INPUTS.action]: new ort.Tensor("float32", action, [B, a.act_dim]),
+      ...(G > 0 ? { [ONNX_INPUTS.geometry]: new ort.Tensor("float32", geometry, [B, G]) } : {}),
     };
     const ref = await session.run(feeds);
-    const input: Record<HeadName, Float32Array> = { enc: obs, dyn: za, cost: za, evt: za, dec: latent };
+    const input: Record<HeadName, Float32Array> = { enc: obs, dyn: za, cost: za, evt: zag, dec: latent };
     for (const simd of [true, false]) {
       core.setSimd(simd);
       for (const h of HEADS) {
