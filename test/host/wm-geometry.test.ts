@@ -8,11 +8,16 @@ import { loadBoard } from "../../host/board/load.js";
 import { ArmKinematics } from "../../host/eval/arm.js";
 import { WmCore, DEFAULT_PLANNER, WmError } from "../../host/model/core-wm.js";
 import { armChain, defaultGeometryPoints, geometryFeatures, pointsAt, GeometryError, FEATURES_PER_POINT } from "../../host/model/geometry.js";
-import { boardModelParts } from "../../host/model/init.js";
 import { modelFromParts } from "../../host/model/load.js";
 import { mulberry32 } from "../../host/model/random.js";
 import { linkPoses, transformPoint } from "../../host/robot/kinematics.js";
 import { observationLayout } from "../../host/model/observation.js";
+import { boardModelParts, writeBoardModel } from "../../host/model/init.js";
+import { runSession } from "../../host/loop/session.js";
+import { Planner } from "../../host/loop/planner.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const lb = loadBoard("sim-arm");
 const points = defaultGeometryPoints(lb);
@@ -107,6 +112,20 @@ test("a geometry model plans only with its chain, and plans alike on V8 and wasm
   }
   assert.deepEqual(frames[0], frames[2]);
   assert.deepEqual(frames[1], frames[3]);
+});
+
+test("a lockstep session plans with a geometry model (the session hands the planner the board's URDF); without a URDF the planner refuses it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "wc-geo-model-"));
+  try {
+    writeBoardModel(dir, lb.board, { geometry: points });
+    const s = await runSession({ board: lb, duration_s: 0.4, seed: 1, model: dir });
+    assert.ok(s.planner!.steps >= 15, `planner steps ${s.planner!.steps}`);
+    assert.deepEqual(s.planner!.failed, {});
+    // Without the URDF the planner cannot build the chain: refused before any plan.
+    await assert.rejects(Planner.create({ board: lb.board, robot: null, boardFile: lb.file, modelDir: dir, engine: "v8", seed: 1 }), (e: unknown) => e instanceof GeometryError && /URDF/.test(e.message) && e.message.startsWith(lb.file));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("bad chains are refused: a non-unit axis in the core, a foreign link or a branch on the host", async () => {
