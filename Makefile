@@ -7,7 +7,7 @@ AS_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null)
 TS_SOURCES := $(shell find host test/host -name '*.ts' 2>/dev/null)
 
 
-.PHONY: all build install wasmtime run test test-core test-host test-hil golden tools typecheck bench soak clean format image-e2e model model-refine
+.PHONY: all build install wasmtime run test test-core test-host test-hil golden tools typecheck bench soak clean format image-e2e model model-refine model-geometry
 all: build
 
 # npm ci only when the lockfile changed (or on a fresh clone). Never through a symlinked
@@ -116,6 +116,30 @@ model: build
 	rm -rf models/sim-arm
 	$(NODE) bin/worldcore.js train --logs $(MODEL_LOGS) --out models/sim-arm --hidden 128 --latent 64 --steps 12000 $(MODEL_TRAIN)
 	rm -rf models/sim-arm/checkpoints
+
+# Geometry rounds (docs/TRAINING.md "Geometry features"), after `make model` (its logs in
+# $(MODEL_LOGS)): 450 two-goal guard sweeps; the shipped model's event head widened with geometry
+# features and trained 4000 steps on them and the base logs (geo0); then rounds of the last
+# model's own planner on guard (80 episodes at risk weights 1 and 3, seeds eval does not use)
+# and 2000 steps from it on every log so far (geoN). Writes build/models/geoN/sim-arm.
+GEO_LOGS := build/logs/sim-arm-geometry
+GEO_SWEEP_SEEDS := 33 34 35
+GEO_ROUNDS := 1:11:12 2:13:14
+model-geometry: build
+	rm -rf $(GEO_LOGS) build/models/geo* && mkdir -p $(GEO_LOGS)
+	for s in $(MODEL_SETS); do ln -s $(CURDIR)/$(MODEL_LOGS)/$${s%%:*}-*.mcap $(GEO_LOGS)/ || exit 1; done
+	for s in $(GEO_SWEEP_SEEDS); do \
+	  $(NODE) bin/worldcore.js collect --board sim-arm --task guard --sweeps --episodes 150 --duration 4 --seed $$s --out $(GEO_LOGS)/sweep$$s || exit 1; \
+	  for f in $(GEO_LOGS)/sweep$$s/*.mcap; do mv $$f $(GEO_LOGS)/sweep$$s-$$(basename $$f); done; rmdir $(GEO_LOGS)/sweep$$s; done
+	$(NODE) bin/worldcore.js train --logs $(GEO_LOGS) --init models/sim-arm --geometry --out build/models/geo0/sim-arm --steps 4000 $(MODEL_TRAIN)
+	prev=build/models/geo0/sim-arm; \
+	for r in $(GEO_ROUNDS); do IFS=: read round s1 s2 <<< "$$r"; \
+	  $(NODE) bin/worldcore.js collect --board sim-arm --task guard --episodes 40 --duration 3 --seed $$s1 --planner $$prev --risk-weights 1,3 --out $(GEO_LOGS)/round$$round-$$s1 & a=$$!; \
+	  $(NODE) bin/worldcore.js collect --board sim-arm --task guard --episodes 40 --duration 3 --seed $$s2 --planner $$prev --risk-weights 1,3 --out $(GEO_LOGS)/round$$round-$$s2 & b=$$!; \
+	  wait $$a && wait $$b || exit 1; \
+	  for d in $(GEO_LOGS)/round$$round-$$s1 $(GEO_LOGS)/round$$round-$$s2; do for f in $$d/*.mcap; do mv $$f $$d-$$(basename $$f); done; rmdir $$d; done; \
+	  $(NODE) bin/worldcore.js train --logs $(GEO_LOGS) --init $$prev --out build/models/geo$$round/sim-arm --steps 2000 $(MODEL_TRAIN) || exit 1; \
+	  prev=build/models/geo$$round/sim-arm; done
 
 # Refinement rounds (deploy, log, retrain; docs/TRAINING.md "Refinement rounds"), after `make
 # model` (its logs in $(MODEL_LOGS)): the last model's planner does guard (risk weights 1, 0, 3)

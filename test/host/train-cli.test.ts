@@ -65,6 +65,9 @@ test("train: bad input exits 2 and says what is wrong", async () => {
     mkdirSync(join(dir, "logs"));
     await refuses(["--logs", join(dir, "logs"), "--out", join(dir, "m")], /logs: .*no \.mcap files/);
     await refuses(["--synthetic", "4", "--out", join(dir, "m"), "--init", join(dir, "nothing")], /manifest\.json: .*no manifest\.json/);
+    // Geometry features need a board with a URDF and its logs (the arm's chain).
+    await refuses(["--logs", join(dir, "logs"), "--out", join(dir, "m"), "--geometry"], /--geometry needs --board/);
+    await refuses(["--synthetic", "4", "--board", "sim-arm", "--out", join(dir, "m"), "--geometry"], /--geometry needs flight logs/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
