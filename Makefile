@@ -7,7 +7,7 @@ AS_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null)
 TS_SOURCES := $(shell find host test/host -name '*.ts' 2>/dev/null)
 
 
-.PHONY: all build install wasmtime run test test-core test-host test-hil golden tools typecheck bench soak clean format image-e2e model model-refine model-geometry
+.PHONY: all build install wasmtime run test test-core test-host test-hil golden tools typecheck bench soak clean format image-e2e model model-base model-geometry model-refine
 all: build
 
 # npm ci only when the lockfile changed (or on a fresh clone). Never through a symlinked
@@ -100,38 +100,44 @@ format:
 clean:
 	rm -rf build
 
-# The shipped world model models/sim-arm (docs/TRAINING.md): exploration logs on sim-arm at four
-# levels of joint noise, every 4th episode knocking the task cup over (so the event head sees
-# falls), then training with a fixed seed: goal-relabelled cost rows, cost weight for labels in
-# metres, cosine lr decay. Logs go to build/ (regenerable, never committed); the model is committed.
+# The shipped world model models/sim-arm (docs/TRAINING.md "The shipped model"), in two stages.
+# Base: exploration logs on sim-arm at four levels of joint noise, every 4th episode knocking the
+# task cup over (so the event head sees falls), then training with a fixed seed: goal-relabelled
+# cost rows, cost weight for labels in metres, cosine lr decay (build/models/base/sim-arm, the
+# model shipped until stop 16). Geometry: 450 two-goal guard sweeps; the base model's event head
+# widened with geometry features and trained 4000 steps on them and the base logs (geo0); then
+# rounds of the last model's own planner on guard (80 episodes at risk weights 1 and 3, seeds
+# eval does not use) and 2000 steps from it on every log so far (geoN); the last is shipped.
+# Logs go to build/ (regenerable, never committed); the model is committed.
 MODEL_LOGS := build/logs/sim-arm
 MODEL_SETS := calm:1:0.05 rough:2:0.25 mid:3:0.1 wide:4:0.15
 MODEL_EPISODES := 40
 MODEL_TRAIN := --board sim-arm --relabel 512 --cost-weight 100 --lr-final 1e-4 --event-lead 40 --seed 1
-model: build
-	rm -rf $(MODEL_LOGS) && mkdir -p $(MODEL_LOGS)
+MODEL_BASE := build/models/base/sim-arm
+GEO_LOGS := build/logs/sim-arm-geometry
+GEO_SWEEP_SEEDS := 33 34 35
+GEO_ROUNDS := 1:11:12 2:13:14 3:15:16
+GEO_LAST = build/models/geo$(words $(GEO_ROUNDS))/sim-arm
+model: model-base
+	$(MAKE) model-geometry
+	rm -rf models/sim-arm && cp -r $(GEO_LAST) models/sim-arm && rm -rf models/sim-arm/checkpoints
+
+model-base: build
+	rm -rf $(MODEL_LOGS) $(MODEL_BASE) && mkdir -p $(MODEL_LOGS)
 	for s in $(MODEL_SETS); do IFS=: read name seed noise <<< "$$s"; \
 	  $(NODE) bin/worldcore.js collect --board sim-arm --episodes $(MODEL_EPISODES) --seed $$seed --noise $$noise --knock-every 4 --out $(MODEL_LOGS)/$$name || exit 1; \
 	  for f in $(MODEL_LOGS)/$$name/*.mcap; do mv $$f $(MODEL_LOGS)/$$name-$$(basename $$f); done; rmdir $(MODEL_LOGS)/$$name; done
-	rm -rf models/sim-arm
-	$(NODE) bin/worldcore.js train --logs $(MODEL_LOGS) --out models/sim-arm --hidden 128 --latent 64 --steps 12000 $(MODEL_TRAIN)
-	rm -rf models/sim-arm/checkpoints
+	$(NODE) bin/worldcore.js train --logs $(MODEL_LOGS) --out $(MODEL_BASE) --hidden 128 --latent 64 --steps 12000 $(MODEL_TRAIN)
+	rm -rf $(MODEL_BASE)/checkpoints
 
-# Geometry rounds (docs/TRAINING.md "Geometry features"), after `make model` (its logs in
-# $(MODEL_LOGS)): 450 two-goal guard sweeps; the shipped model's event head widened with geometry
-# features and trained 4000 steps on them and the base logs (geo0); then rounds of the last
-# model's own planner on guard (80 episodes at risk weights 1 and 3, seeds eval does not use)
-# and 2000 steps from it on every log so far (geoN). Writes build/models/geoN/sim-arm.
-GEO_LOGS := build/logs/sim-arm-geometry
-GEO_SWEEP_SEEDS := 33 34 35
-GEO_ROUNDS := 1:11:12 2:13:14
+# After model-base (its logs in $(MODEL_LOGS), its model in $(MODEL_BASE)).
 model-geometry: build
-	rm -rf $(GEO_LOGS) build/models/geo* && mkdir -p $(GEO_LOGS)
+	rm -rf $(GEO_LOGS) build/models/geo[0-9]* && mkdir -p $(GEO_LOGS)
 	for s in $(MODEL_SETS); do ln -s $(CURDIR)/$(MODEL_LOGS)/$${s%%:*}-*.mcap $(GEO_LOGS)/ || exit 1; done
 	for s in $(GEO_SWEEP_SEEDS); do \
 	  $(NODE) bin/worldcore.js collect --board sim-arm --task guard --sweeps --episodes 150 --duration 4 --seed $$s --out $(GEO_LOGS)/sweep$$s || exit 1; \
 	  for f in $(GEO_LOGS)/sweep$$s/*.mcap; do mv $$f $(GEO_LOGS)/sweep$$s-$$(basename $$f); done; rmdir $(GEO_LOGS)/sweep$$s; done
-	$(NODE) bin/worldcore.js train --logs $(GEO_LOGS) --init models/sim-arm --geometry --out build/models/geo0/sim-arm --steps 4000 $(MODEL_TRAIN)
+	$(NODE) bin/worldcore.js train --logs $(GEO_LOGS) --init $(MODEL_BASE) --geometry --out build/models/geo0/sim-arm --steps 4000 $(MODEL_TRAIN)
 	prev=build/models/geo0/sim-arm; \
 	for r in $(GEO_ROUNDS); do IFS=: read round s1 s2 <<< "$$r"; \
 	  $(NODE) bin/worldcore.js collect --board sim-arm --task guard --episodes 40 --duration 3 --seed $$s1 --planner $$prev --risk-weights 1,3 --out $(GEO_LOGS)/round$$round-$$s1 & a=$$!; \

@@ -71,7 +71,7 @@ export const evalCommand: Command = {
     out.log(`model: ${r.model ?? "none"}`);
     let prediction: PredictionReport | undefined;
     if (values.logs !== undefined) {
-      prediction = await predictionError(scored!, resolve(values.logs));
+      prediction = await predictionError(scored!, resolve(values.logs), 3, lb);
       out.log(`k-step prediction error on ${prediction.episodes} held-out episodes (${prediction.windows} windows), RMS in normalised units, k = 0..${prediction.horizon}: ${prediction.kstep_rmse.map((v) => v.toFixed(3)).join(" ")}`);
     }
     out.log(`${"policy".padEnd(10)} ${"success".padStart(8)} ${"t_success".padStart(10)} ${"cup_fall".padStart(9)} ${"faults".padStart(7)} ${"best_err".padStart(9)}  wall`);

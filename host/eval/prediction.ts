@@ -2,7 +2,8 @@
 // as the model expects (specFromManifest), normalised with the model's own statistics, scored by
 // the core's forward pass (host/train/validate.ts), as the trainer's validation does.
 import { loadModelDir } from "../model/load.js";
-import { DatasetError, windows } from "../train/dataset.js";
+import { attachGeometry, DatasetError, windows } from "../train/dataset.js";
+import { armChain, type ChainSource } from "../model/geometry.js";
 import { episodesFromLogs, specFromManifest } from "../train/logs.js";
 import { DEFAULT_WEIGHTS } from "../train/objective.js";
 import { CoreValidator } from "../train/validate.js";
@@ -17,10 +18,15 @@ export interface PredictionReport {
   loss: number;
 }
 
-export async function predictionError(modelDir: string, logsDir: string, horizon = 3): Promise<PredictionReport> {
+/** `board`: the board the model runs on, for the arm's chain when the model has geometry features. */
+export async function predictionError(modelDir: string, logsDir: string, horizon = 3, board?: ChainSource): Promise<PredictionReport> {
   const model = loadModelDir(modelDir);
   const m = model.manifest;
   const set = episodesFromLogs(logsDir, specFromManifest(m));
+  if (m.geometry) {
+    if (!board) throw new DatasetError(logsDir, "model", `${model.source} has geometry features: scoring it needs its board (the arm's chain)`);
+    attachGeometry(set, armChain(board, m.geometry.points, `${model.source}: geometry.points`));
+  }
   const ws = windows(set.episodes, horizon);
   if (ws.length === 0) throw new DatasetError(logsDir, "episodes", `no window of ${horizon + 1} model steps in ${set.episodes.length} episodes (logs too short)`);
   const stats = { obsMean: m.observation.mean, obsStd: m.observation.std, actMean: m.action.mean, actStd: m.action.std, actLow: m.action.low, actHigh: m.action.high };

@@ -25,9 +25,12 @@ const ST_ARMED = STATES.indexOf("armed"), ST_RUNNING = STATES.indexOf("running")
 
 export interface PlannerSetup {
   board: Board;
-  /** The board's URDF (a plain object, so the setup still crosses to the planner thread) and file. */
-  robot?: RobotModel | null;
-  boardFile?: string;
+  /**
+   * The board's URDF (a plain object, so the setup still crosses to the planner thread; null for
+   * a board without one) and its file, for messages: a model with geometry features needs the chain.
+   */
+  robot: RobotModel | null;
+  boardFile: string;
   /** The model folder (absolute). */
   modelDir: string;
   engine: EngineName;
@@ -107,7 +110,7 @@ export class Planner {
     const geometry = model.manifest.geometry;
     if ((model.manifest.architecture.geometry_dim ?? 0) > 0 && geometry) {
       // The model's points on this board's arm (manifest.ts checked their count).
-      wm.setChain(armChain({ board: b, robot: setup.robot ?? null, file: setup.boardFile ?? b.name }, geometry.points, `${file}: geometry.points`));
+      wm.setChain(armChain({ board: b, robot: setup.robot, file: setup.boardFile }, geometry.points, `${file}: geometry.points`));
     }
     const p = new Planner(wm, setup, options);
     const warm = setup.warmupSteps ?? 0;

@@ -18,9 +18,9 @@ export type PlanTamper = (frame: Uint8Array, t_us: number) => Uint8Array | null;
 
 export interface PlanningOptions {
   board: Board;
-  /** The board's URDF and file: a model with geometry features needs the arm's chain. */
-  robot?: RobotModel | null;
-  boardFile?: string;
+  /** The board's URDF (null: none) and file: a model with geometry features needs the arm's chain. */
+  robot: RobotModel | null;
+  boardFile: string;
   modelDir: string;
   mode: "lockstep" | "realtime";
   engine: EngineName;
@@ -71,7 +71,7 @@ export class Planning {
     const layout = observationLayout(opts.board);
     const snapshot = new Snapshot(SNAP_OBS + layout.size);
     const ring = new Ring(1 << 17);
-    const setup: PlannerSetup = { board: opts.board, robot: opts.robot ?? null, boardFile: opts.boardFile ?? opts.board.name, modelDir: opts.modelDir, engine: opts.engine, seed: opts.seed, options: opts.planner, wasm: opts.wasm };
+    const setup: PlannerSetup = { board: opts.board, robot: opts.robot, boardFile: opts.boardFile, modelDir: opts.modelDir, engine: opts.engine, seed: opts.seed, options: opts.planner, wasm: opts.wasm };
     if (opts.mode === "lockstep") return new Planning(opts, ring, snapshot, await Planner.create(setup), null);
     const control = new Int32Array(new SharedArrayBuffer(16));
     const data: WorkerPlannerData = { setup: { ...setup, warmupSteps: 30 }, snapshot: snapshot.sab, ring: ring.sab, control: control.buffer as SharedArrayBuffer };

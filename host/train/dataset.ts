@@ -5,6 +5,8 @@ import { createHash } from "node:crypto";
 import { EVENT_NAMES } from "../model/arch.js";
 import { mulberry32 } from "../model/random.js";
 import { FileError } from "../errors.js";
+import { FEATURES_PER_POINT, geometryFeatures, type ArmChain } from "../model/geometry.js";
+import { jointPositionName } from "../model/observation.js";
 
 export const EVENTS = EVENT_NAMES.length;
 
@@ -166,4 +168,27 @@ export function batchSampler(ws: Window[], B: number, H: number, stats: Stats, s
     }
     return makeBatch(pick, H, stats);
   };
+}
+
+/**
+ * Each episode's geometry features (ep.geo, host/model/geometry.ts): per step, the chain's points
+ * at the measured joint positions, halfway to the commanded targets and at them, as the planner
+ * computes them for its samples. The trainer and the held-out scoring (host/eval/prediction.ts)
+ * of a model that has them.
+ */
+export function attachGeometry(set: EpisodeSet, chain: ArmChain): void {
+  const A = set.actNames.length, O = set.obsNames.length, G = FEATURES_PER_POINT * chain.points.length;
+  const qAt = set.actNames.map((n) => {
+    const i = set.obsNames.indexOf(jointPositionName(n));
+    if (i < 0) throw new DatasetError("(dataset)", "observation names", `geometry features need ${jointPositionName(n)} in the observation`);
+    return i;
+  });
+  const q0 = new Float64Array(A);
+  for (const ep of set.episodes) {
+    ep.geo = new Float64Array(ep.steps * G);
+    for (let t = 0; t < ep.steps; t++) {
+      for (let j = 0; j < A; j++) q0[j] = ep.obs[t * O + qAt[j]!]!;
+      geometryFeatures(chain, q0, ep.act.subarray(t * A, (t + 1) * A), ep.geo, t * G);
+    }
+  }
 }

@@ -5,13 +5,12 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { headInDim, type Architecture } from "../model/arch.js";
-import { FEATURES_PER_POINT, geometryFeatures, type ArmChain, type GeometryPoint } from "../model/geometry.js";
-import { jointPositionName } from "../model/observation.js";
+import { FEATURES_PER_POINT, type ArmChain, type GeometryPoint } from "../model/geometry.js";
 import { ModelError } from "../model/errors.js";
 import type { Model } from "../model/load.js";
 import type { Manifest } from "../model/manifest.js";
 import { Adam, DEFAULT_ADAM, type AdamOptions } from "./adam.js";
-import { DatasetError, batchSampler, computeStats, splitEpisodes, windows, type EpisodeSet, type Stats, type Window } from "./dataset.js";
+import { attachGeometry, DatasetError, batchSampler, computeStats, splitEpisodes, windows, type EpisodeSet, type Stats, type Window } from "./dataset.js";
 import { DEFAULT_WEIGHTS, lossAndGrad, type Evaluation, type LossWeights, type Losses } from "./objective.js";
 import { zerosLike, type Params } from "./net.js";
 import { buildModel, initParams, paramCount, paramsFromModel } from "./params.js";
@@ -142,28 +141,6 @@ export function lrAt(o: Pick<TrainOptions, "adam" | "lrFinal" | "steps">, step: 
 }
 
 /**
- * Each episode's geometry features (ep.geo): per step, the points at the measured joint positions,
- * halfway to the commanded targets and at them, as the planner computes them for its samples.
- */
-function attachGeometry(set: EpisodeSet, chain: ArmChain | undefined, who: string): void {
-  if (!chain) throw new Error(`${who}: the model has geometry features; training needs the board (--board) for the arm's chain`);
-  const A = set.actNames.length, O = set.obsNames.length, G = FEATURES_PER_POINT * chain.points.length;
-  const qAt = set.actNames.map((n) => {
-    const i = set.obsNames.indexOf(jointPositionName(n));
-    if (i < 0) throw new DatasetError("(dataset)", "observation names", `geometry features need ${jointPositionName(n)} in the observation`);
-    return i;
-  });
-  const q0 = new Float64Array(A);
-  for (const ep of set.episodes) {
-    ep.geo = new Float64Array(ep.steps * G);
-    for (let t = 0; t < ep.steps; t++) {
-      for (let j = 0; j < A; j++) q0[j] = ep.obs[t * O + qAt[j]!]!;
-      geometryFeatures(chain, q0, ep.act.subarray(t * A, (t + 1) * A), ep.geo, t * G);
-    }
-  }
-}
-
-/**
  * Gives a model without geometry features their columns in the event head's first layer, at zero:
  * the widened model computes exactly what it did, and training moves the new weights from there
  * (function-preserving growth, Chen et al. 2016, "Net2Net").
@@ -183,7 +160,10 @@ export async function train(set: EpisodeSet, opts: TrainOptions): Promise<TrainR
   // A model continued with --init keeps its points; one without gets them when o.geometry is
   // given (its event head widened, below).
   const points = o.init?.manifest.geometry?.points ?? o.geometry?.points;
-  if (points) attachGeometry(set, o.geometry?.chain, o.init?.source ?? "train");
+  if (points) {
+    if (!o.geometry) throw new Error(`${o.init?.source ?? "train"}: the model has geometry features; training needs the board (--board) for the arm's chain`);
+    attachGeometry(set, o.geometry.chain);
+  }
   const geometry = points ? { geometry_dim: FEATURES_PER_POINT * points.length } : {};
   const a: Architecture = o.init ? { ...o.init.manifest.architecture, ...geometry } : {
     kind: "tdmpc2", obs_dim: set.obsNames.length, act_dim: set.actNames.length, latent_dim: o.latent_dim, hidden_dim: o.hidden_dim, cost_dim: 1, ...geometry,

@@ -171,7 +171,7 @@ test("the seqlock never hands a reader a torn snapshot while a writer publishes"
 });
 
 test("realtime: the planner worker plans from published snapshots into the ring, on the plan_hz grid of tick time", async () => {
-  const planning = await Planning.start({ board: lb.board, modelDir, mode: "realtime", engine: "v8", seed: 1, planner });
+  const planning = await Planning.start({ board: lb.board, robot: lb.robot, boardFile: lb.file, modelDir, mode: "realtime", engine: "v8", seed: 1, planner });
   // The control core's joint state as the session hands it over (views of max_joints lanes).
   const q_rad = new Float64Array(32), qd_rad_s = new Float64Array(32);
   lb.board.joints.forEach((j, i) => { q_rad[i] = (j.limits.q_min_rad + j.limits.q_max_rad) / 2; });

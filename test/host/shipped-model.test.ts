@@ -86,7 +86,7 @@ test("the planner waits for every object it observes to be perceived before its 
 });
 
 test("Planner: no plan from a snapshot that says an observed object is not perceived yet; counted, and the next complete one plans", async () => {
-  const p = await Planner.create({ board: lb.board, modelDir: dir, engine: "v8", seed: 1 });
+  const p = await Planner.create({ board: lb.board, robot: lb.robot, boardFile: lb.file, modelDir: dir, engine: "v8", seed: 1 });
   const m = p.wm.manifest;
   const snap = new Float64Array(SNAP_OBS + m.architecture.obs_dim);
   snap[SNAP_STATE] = STATES.indexOf("running");

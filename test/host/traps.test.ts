@@ -56,7 +56,7 @@ test("a trap in the planner's instance stops that planner for good (the control 
   try {
     writeBoardModel(dir, lb.board, { seed: 2, hidden_dim: 32, latent_dim: 16, action_span_frac: 0.02 });
     for (const engine of ["v8", "wasmtime"] as const) {
-      const p = await Planner.create({ board: lb.board, modelDir: dir, engine, seed: 1, options: { samples: 32, elites: 4 } });
+      const p = await Planner.create({ board: lb.board, robot: lb.robot, boardFile: lb.file, modelDir: dir, engine, seed: 1, options: { samples: 32, elites: 4 } });
       const snap = new Float64Array(SNAP_OBS + 14);
       snap[1] = 3; // running
       snap[SNAP_SEEN] = 1;

@@ -15,6 +15,8 @@ import { observationLayout } from "../../host/model/observation.js";
 import { boardModelParts, writeBoardModel } from "../../host/model/init.js";
 import { runSession } from "../../host/loop/session.js";
 import { Planner } from "../../host/loop/planner.js";
+import { collect } from "../../host/eval/collect.js";
+import { predictionError } from "../../host/eval/prediction.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -123,6 +125,20 @@ test("a lockstep session plans with a geometry model (the session hands the plan
     assert.deepEqual(s.planner!.failed, {});
     // Without the URDF the planner cannot build the chain: refused before any plan.
     await assert.rejects(Planner.create({ board: lb.board, robot: null, boardFile: lb.file, modelDir: dir, engine: "v8", seed: 1 }), (e: unknown) => e instanceof GeometryError && /URDF/.test(e.message) && e.message.startsWith(lb.file));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("held-out scoring (eval --logs) of a geometry model feeds the event head its features; without the board it says why", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "wc-geo-pred-"));
+  try {
+    writeBoardModel(join(dir, "model"), lb.board, { geometry: points });
+    await collect({ board: lb, episodes: 1, seed: 3, out: join(dir, "logs"), duration_s: 0.6 });
+    const r = await predictionError(join(dir, "model"), join(dir, "logs"), 3, lb);
+    assert.equal(r.kstep_rmse.length, 4);
+    assert.ok(r.kstep_rmse.every(Number.isFinite) && Number.isFinite(r.loss) && r.windows > 0);
+    await assert.rejects(predictionError(join(dir, "model"), join(dir, "logs")), /geometry features: scoring it needs its board/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
