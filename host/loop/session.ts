@@ -47,7 +47,24 @@ export interface SessionOptions {
   stop?: Int32Array;
   /** Flight recorder (host/recorder/): everything that crosses the core boundary, to a log. */
   record?: RecordOptions;
+  /**
+   * Realtime on a simulated board: seconds of lockstep run first, to warm the code (default
+   * REALTIME_WARMUP_S; 0: none), on a core of its own. Ignored in lockstep, with the caller's own
+   * drivers, and on hardware drivers (it would move the robot).
+   */
+  warmup_s?: number;
 }
+
+/**
+ * Realtime runs started cold: V8 tiers the core and rapier up during the first few hundred ticks,
+ * and on sim-arm those ticks ran 100 - 400 ms late, enough to fault velocity_limit or
+ * sensor_frozen at start (stop 16; docs/WORLD-MODEL.md). One second of lockstep first (about 0.3 s
+ * of wall time) warms every function both runs share; it is its own world and core, so nothing of
+ * it carries over but compiled code.
+ */
+export const REALTIME_WARMUP_S = 1;
+/** Driver sets that are simulations: a warm-up run of them moves nothing real. */
+const SIMULATED_DRIVERS = new Set(["sim", "loopback"]);
 
 export interface Progress { sim_s: number; wall_s: number; speed_x_realtime: number; tracking_rms_rad: number; faults: number; state: string }
 
@@ -71,6 +88,8 @@ export interface SessionSummary {
   tick_max_us: number;
   deadline_misses: number;
   overruns: number;
+  /** Simulated seconds of lockstep warm-up before a realtime run (0: none). */
+  warmup_s: number;
   jitter_p50_us?: number;
   jitter_p99_us?: number;
   jitter_max_us?: number;
@@ -103,6 +122,8 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
   const n = board.joints.length;
   const period_us = Math.round(1e6 / board.control_hz);
   const totalTicks = Math.max(1, Math.round(opts.duration_s * board.control_hz));
+  const warmup_s = mode === "realtime" && !opts.drivers && SIMULATED_DRIVERS.has(board.drivers.kind) ? opts.warmup_s ?? REALTIME_WARMUP_S : 0;
+  if (warmup_s > 0) await runSession({ board: opts.board, duration_s: warmup_s, seed, engine, wasm: opts.wasm, configExtra: opts.configExtra, model: null, mode: "lockstep" });
 
   // Lockstep time is simulated: a loaded machine must not change a run, so the wall-clock
   // watchdog only catches a core that hangs (1 s); fuel still bounds every tick exactly.
@@ -246,6 +267,7 @@ export async function runSession(opts: SessionOptions): Promise<SessionSummary> 
     tick_p50_us: round(ts.p50, 2), tick_p99_us: round(ts.p99, 2), tick_max_us: round(ts.max, 2),
     deadline_misses: st.counters.deadline_misses,
     overruns,
+    warmup_s,
     ...(js ? { jitter_p50_us: round(js.p50, 1), jitter_p99_us: round(js.p99, 1), jitter_max_us: round(js.max, 1) } : {}),
     tracking_rms_rad: round(rmsAll(sqErr, errCount), 6),
     tracking_rms_rad_per_joint: Array.from(sqErr, (s) => round(Math.sqrt(s / Math.max(1, errCount)), 6)),

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadBoard } from "../../host/board/load.js";
-import { runSession } from "../../host/loop/session.js";
+import { REALTIME_WARMUP_S, runSession } from "../../host/loop/session.js";
 import { createDrivers } from "../../host/drivers/index.js";
 
 const lb = loadBoard("loopback");
@@ -69,4 +69,18 @@ test("a trap in the core stops the loop and commands safe torque off on every dr
   assert.equal(s.ticks, 101);
   assert.equal(drivers.stats().safe_torque_off, 1);
   assert.deepEqual((drivers.truth!().q_rad.length), 7);
+});
+
+test("realtime on a simulated board runs a lockstep warm-up first (its own core and world); never with the caller's drivers, never in lockstep", async () => {
+  const lb = loadBoard("loopback");
+  const rt = await runSession({ board: lb, duration_s: 0.05, mode: "realtime", seed: 1 });
+  assert.equal(rt.warmup_s, REALTIME_WARMUP_S);
+  assert.equal((await runSession({ board: lb, duration_s: 0.05, mode: "realtime", seed: 1, warmup_s: 0 })).warmup_s, 0);
+  assert.equal((await runSession({ board: lb, duration_s: 0.05, seed: 1 })).warmup_s, 0);
+  // The caller's drivers could be hardware: a warm-up would move it.
+  const drivers = await createDrivers(lb, { seed: 1, mode: "realtime" });
+  const own = await runSession({ board: lb, duration_s: 0.05, mode: "realtime", seed: 1, drivers });
+  assert.equal(own.warmup_s, 0);
+  // The warm-up's ticks are not the run's: the run counts its own.
+  assert.equal(rt.ticks, Math.round(0.05 * lb.board.control_hz));
 });
