@@ -101,8 +101,8 @@ export function defaultGeometryPoints(lb: ChainSource): GeometryPoint[] {
     }
   }
   const tool = order.length ? order[order.length - 1]!.child : robot.root;
-  points.push({ link: tool, xyz_m: [0, 0, 0] });
-  return points.slice(0, POINTS_MAX);
+  // At most POINTS_MAX in all, and never without the tool point.
+  return [...points.slice(0, POINTS_MAX - 1), { link: tool, xyz_m: [0, 0, 0] }];
 }
 
 /** The chain as the core's f32 block (wm_plan_chain_ptr): joints, then points. */
