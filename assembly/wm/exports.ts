@@ -6,7 +6,7 @@ import * as W from "./layout";
 import { allLoaded, loadTensor } from "./load";
 import { headOutPadded, normaliseObs, runHead, setSimd, unpad } from "./net";
 import { lastCost, lastError, plan, planConfigure, planReset } from "./mppi";
-import { chainReady, pointsAt, setChain } from "./geometry";
+import { chainReady, features, pointsAt, setChain } from "./geometry";
 
 export function wm_configure(obs_dim: i32, act_dim: i32, latent_dim: i32, hidden_dim: i32, cost_dim: i32, max_batch: i32, flags: u32, geometry_dim: i32): u32 {
   const r = W.configure(obs_dim, act_dim, latent_dim, hidden_dim, cost_dim, max_batch, flags, geometry_dim);
@@ -97,15 +97,14 @@ export function wm_plan_chain(points: i32): u32 { return setChain(points) ? WM_O
 export function wm_geometry(B: i32): u32 {
   if (!W.configured || W.geoDim == 0) return WM_NOT_READY;
   if (B < 1 || B > W.batchMax) return WM_BAD_BATCH;
-  const A = W.actDim, G = W.geoDim, P3 = G / 3;
+  const A = W.actDim, G = W.geoDim;
   for (let i = 0; i < B * 2 * A; i++) if (!isFinite(load<f32>(W.ioInPtr + (<usize>i << 2)))) return WM_NONFINITE;
   if (!chainReady) return WM_BAD_PLAN;
   for (let b = 0; b < B; b++) {
     const q0 = W.ioInPtr + (<usize>(b * 2 * A) << 2), q = q0 + (<usize>A << 2);
     const out = W.ioOutPtr + (<usize>(b * G) << 2);
     pointsAt(q0, q0, false, out);
-    pointsAt(q, q0, true, out + (<usize>P3 << 2));
-    pointsAt(q, q0, false, out + (<usize>(2 * P3) << 2));
+    features(q, q0, out, out);
   }
   return WM_OK;
 }

@@ -17,11 +17,11 @@ let points: i32 = 0;
 @inline function cf(j: i32, k: i32): f64 { return <f64>load<f32>(W.PL_CHAIN + (<usize>(j * W.CHAIN_STRIDE + k) << 2)); }
 @inline function pf(i: i32, k: i32): f64 { return <f64>load<f32>(W.PL_POINTS + (<usize>(i * 4 + k) << 2)); }
 
-// Checks the chain the host wrote for P points (P = geoDim / 9): finite, unit-ish axes, point
+// Checks the chain the host wrote for P points (P = geoDim / FEATURES_PER_POINT): finite, unit-ish axes, point
 // joints in range and ascending. Returns false (and leaves the chain unusable) otherwise.
 export function setChain(P: i32): bool {
   chainReady = false;
-  if (W.geoDim == 0 || P * 9 != W.geoDim) return false;
+  if (W.geoDim == 0 || P * W.FEATURES_PER_POINT != W.geoDim) return false;
   const n = W.actDim;
   for (let j = 0; j < n; j++) {
     for (let k = 0; k < W.CHAIN_STRIDE; k++) if (!isFinite(cf(j, k))) return false;
@@ -87,11 +87,11 @@ export function pointsAt(qa: usize, q0: usize, mid: bool, out: usize): void {
   }
 }
 
-// The G features of one action at out: q0's points copied from g0 (computed once per plan by
-// the caller), then the midpoint's and the target's.
+// The G features of one action at out: the points at q0 (already at g0: computed once per plan by
+// the planner; g0 == out computes nothing twice), then at the midpoint and at the target.
 export function features(qa: usize, q0: usize, g0: usize, out: usize): void {
   const P3 = points * 3;
-  memory.copy(out, g0, <usize>P3 << 2);
+  if (g0 != out) memory.copy(out, g0, <usize>P3 << 2);
   pointsAt(qa, q0, true, out + (<usize>P3 << 2));
   pointsAt(qa, q0, false, out + (<usize>(2 * P3) << 2));
 }

@@ -90,6 +90,8 @@ export const PL_ELITE_COST: usize = PL_ELITE_W + <usize>ELITES_MAX * 8; // f64 [
 // the current pose [POINTS_MAX x 3] f32, computed once per plan.
 export const CHAIN_STRIDE: i32 = 16;
 export const POINTS_MAX: i32 = 16;
+// Geometry features per point: its x, y, z at q0, halfway to the action's targets and at them.
+export const FEATURES_PER_POINT: i32 = 9;
 export const PL_CHAIN: usize = PL_ELITE_COST + <usize>ELITES_MAX * 8;
 export const PL_POINTS: usize = PL_CHAIN + <usize>(MAX_JOINTS * CHAIN_STRIDE) * 4;
 export const PL_G0: usize = PL_POINTS + <usize>POINTS_MAX * 16;
@@ -101,7 +103,7 @@ export const FRAME_CAP: usize = <usize>MAX_FRAME_BYTES;
 
 // ---- dims and dynamic blocks (set by configure) ----
 export let obsDim: i32 = 0, actDim: i32 = 0, latDim: i32 = 0, hidDim: i32 = 0, costDim: i32 = 0;
-// Geometry features appended to the event head's input (0: none; else 9 per point, wm/geometry.ts).
+// Geometry features appended to the event head's input (0: none; else FEATURES_PER_POINT per point, wm/geometry.ts).
 export let geoDim: i32 = 0;
 export let batchMax: i32 = 0;
 export let flags: u32 = 0;
@@ -174,7 +176,7 @@ function endHead(h: i32): void { store<i32>(HEADS_TABLE + <usize>h * 8 + 4, laye
 export function configure(O: i32, A: i32, Z: i32, H: i32, C: i32, B: i32, f: u32, G: i32): u32 {
   configured = false;
   tensorCount = 0; layerCount = 0;
-  if (G < 0 || G % 9 != 0 || G > 9 * POINTS_MAX) return WM_BAD_DIMS;
+  if (G < 0 || G % FEATURES_PER_POINT != 0 || G > FEATURES_PER_POINT * POINTS_MAX) return WM_BAD_DIMS;
   if (O < 1 || O > DIM_MAX || A < 1 || A > MAX_JOINTS || Z < 8 || Z > DIM_MAX || (Z & 7) != 0) return WM_BAD_DIMS;
   if (H < 8 || H > DIM_MAX || (H & 7) != 0 || C < 1 || C > DIM_MAX || B < 1 || B > BATCH_MAX) return WM_BAD_DIMS;
   obsDim = O; actDim = A; latDim = Z; hidDim = H; costDim = C; batchMax = B; flags = f; geoDim = G;
