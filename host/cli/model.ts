@@ -7,7 +7,7 @@ import { loadBoard } from "../board/load.js";
 import type { EngineName } from "../engine/types.js";
 import { HEADS, headFlops, type HeadName } from "../model/arch.js";
 import { DEFAULT_PLANNER, WmCore, WmError } from "../model/core-wm.js";
-import { armChain } from "../model/geometry.js";
+import { modelChain } from "../model/geometry.js";
 import { ModelError } from "../model/errors.js";
 import { writeBoardModel } from "../model/init.js";
 import { loadModelDir } from "../model/load.js";
@@ -93,7 +93,8 @@ async function check(argv: string[]): Promise<number> {
   let planned = true, reason = "";
   try {
     // Geometry features need the arm's chain from the board (host/model/geometry.ts).
-    if (m.geometry) wm.setChain(armChain(loadBoard(boardArg), m.geometry.points, `${file}: geometry.points`));
+    const chain = m.geometry ? modelChain(m, loadBoard(boardArg), file) : null;
+    if (chain) wm.setChain(chain);
     wm.plan(Float32Array.from(m.observation.mean), 0, 1);
   } catch (e) {
     if (!(e instanceof WmError)) throw e;

@@ -3,7 +3,7 @@
 // the core's forward pass (host/train/validate.ts), as the trainer's validation does.
 import { loadModelDir } from "../model/load.js";
 import { attachGeometry, DatasetError, windows } from "../train/dataset.js";
-import { armChain, type ChainSource } from "../model/geometry.js";
+import { modelChain, type ChainSource } from "../model/geometry.js";
 import { episodesFromLogs, specFromManifest } from "../train/logs.js";
 import { DEFAULT_WEIGHTS } from "../train/objective.js";
 import { CoreValidator } from "../train/validate.js";
@@ -25,7 +25,7 @@ export async function predictionError(modelDir: string, logsDir: string, horizon
   const set = episodesFromLogs(logsDir, specFromManifest(m));
   if (m.geometry) {
     if (!board) throw new DatasetError(logsDir, "model", `${model.source} has geometry features: scoring it needs its board (the arm's chain)`);
-    attachGeometry(set, armChain(board, m.geometry.points, `${model.source}: geometry.points`));
+    attachGeometry(set, modelChain(m, board, model.source)!);
   }
   const ws = windows(set.episodes, horizon);
   if (ws.length === 0) throw new DatasetError(logsDir, "episodes", `no window of ${horizon + 1} model steps in ${set.episodes.length} episodes (logs too short)`);

@@ -14,7 +14,7 @@ import { ModelError } from "../model/errors.js";
 import { loadModelDir } from "../model/load.js";
 import { checkBoardFit, type Manifest } from "../model/manifest.js";
 import { observationLayout, observationMismatch } from "../model/observation.js";
-import { armChain } from "../model/geometry.js";
+import { modelChain } from "../model/geometry.js";
 import type { RobotModel } from "../robot/model.js";
 import { paths } from "../paths.js";
 import { SNAP_OBS, SNAP_SEEN, SNAP_STATE, SNAP_T_US } from "./snapshot.js";
@@ -107,11 +107,8 @@ export class Planner {
     const wm = await WmCore.create(setup.wasm, setup.engine);
     wm.install(model, options.samples);
     wm.configurePlanner(options);
-    const geometry = model.manifest.geometry;
-    if ((model.manifest.architecture.geometry_dim ?? 0) > 0 && geometry) {
-      // The model's points on this board's arm (manifest.ts checked their count).
-      wm.setChain(armChain({ board: b, robot: setup.robot, file: setup.boardFile }, geometry.points, `${file}: geometry.points`));
-    }
+    const chain = modelChain(model.manifest, { board: b, robot: setup.robot, file: setup.boardFile }, file);
+    if (chain) wm.setChain(chain);
     const p = new Planner(wm, setup, options);
     const warm = setup.warmupSteps ?? 0;
     for (let i = 0; i < warm; i++) {

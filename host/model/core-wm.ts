@@ -8,7 +8,7 @@ import type { WmWasmtimeOptions } from "../engine/wm-wasmtime.js";
 import { WM_ERRORS, WM_FLAG_LINEAR, WM_MAX_JOINTS, WM_TMAX, type WmExports, type WmInstance } from "../engine/wm-types.js";
 import { headInDim, headOutDim, tensorSpecs, type HeadName } from "./arch.js";
 import type { Model } from "./load.js";
-import { jointPositionName } from "./observation.js";
+import { actionPositionIndices } from "./observation.js";
 import { chainBlock, type ArmChain } from "./geometry.js";
 
 /** The core refused a call; `reason` is the name of its result code. */
@@ -96,6 +96,7 @@ export class WmCore {
     this.check("wm_plan_configure", this.ex.wm_plan_configure(o.samples, o.horizon, o.iterations, o.elites, o.temperature, o.riskWeight, o.stdInit, o.stdMin, BigInt.asUintN(64, o.seed), m.step_us));
     const A = m.architecture.act_dim;
     const b = this.f32(this.ex.wm_plan_bounds_ptr(), 5 * WM_MAX_JOINTS);
+    const hold = actionPositionIndices(m.observation.names, m.action.names);
     for (let j = 0; j < A; j++) {
       b[j] = m.action.low[j]!;
       b[WM_MAX_JOINTS + j] = m.action.high[j]!;
@@ -103,7 +104,7 @@ export class WmCore {
       b[3 * WM_MAX_JOINTS + j] = m.action.mean[j]!;
       // Action j is joint j's target; where the observation holds that joint's measured position
       // the planner's cold start holds the pose.
-      b[4 * WM_MAX_JOINTS + j] = m.observation.names.indexOf(jointPositionName(m.action.names[j]!));
+      b[4 * WM_MAX_JOINTS + j] = hold[j]!;
     }
     this.horizon = o.horizon;
   }

@@ -4,6 +4,7 @@
 // `architecture.geometry_dim` = 9 P names its P points in `manifest.geometry.points` (a link and
 // an offset in its frame); the board's URDF gives the chain that carries them.
 import type { LoadedBoard } from "../board/load.js";
+import type { Manifest } from "./manifest.js";
 import { compose, IDENTITY, originPose, transformPoint, axisAngle, mul, apply, add, type Pose } from "../robot/kinematics.js";
 import type { RobotModel, Vec3 } from "../robot/model.js";
 import { topoJoints } from "../robot/model.js";
@@ -77,6 +78,11 @@ export function armChain(lb: ChainSource, points: GeometryPoint[], where = "geom
     return { joint: up.joint, offset_m: transformPoint(up.X, p.xyz_m) };
   });
   return { joints, points: out };
+}
+
+/** The chain a model's geometry points need on a board, or null for a model without them. */
+export function modelChain(m: Pick<Manifest, "geometry">, lb: ChainSource, modelFile: string): ArmChain | null {
+  return m.geometry ? armChain(lb, m.geometry.points, `${modelFile}: geometry.points`) : null;
 }
 
 /**

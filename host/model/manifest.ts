@@ -5,6 +5,7 @@
 import { Ajv, type ErrorObject } from "ajv";
 import type { Architecture } from "./arch.js";
 import { ModelError } from "./errors.js";
+import { FEATURES_PER_POINT, POINTS_MAX } from "./geometry.js";
 
 export const MANIFEST_VERSION = 1;
 
@@ -58,7 +59,7 @@ export const manifestSchema = {
         latent_dim: { ...dims, multipleOf: 8 },
         hidden_dim: { ...dims, multipleOf: 8 },
         cost_dim: dims,
-        geometry_dim: { type: "integer", minimum: 0, maximum: 144, multipleOf: 9 },
+        geometry_dim: { type: "integer", minimum: 0, maximum: FEATURES_PER_POINT * POINTS_MAX, multipleOf: FEATURES_PER_POINT },
       },
     },
     step_us: { type: "integer", minimum: 1 },
@@ -86,7 +87,7 @@ export const manifestSchema = {
       type: "object", additionalProperties: false, required: ["points"],
       properties: {
         points: {
-          type: "array", minItems: 1, maxItems: 16,
+          type: "array", minItems: 1, maxItems: POINTS_MAX,
           items: {
             type: "object", additionalProperties: false, required: ["link", "xyz_m"],
             properties: { link: { type: "string", minLength: 1 }, xyz_m: { type: "array", items: { type: "number" }, minItems: 3, maxItems: 3 } },
@@ -144,7 +145,7 @@ export function checkManifest(m: Manifest, file: string): void {
   const pl = m.planner;
   if (pl?.std_init !== undefined && pl.std_min !== undefined && pl.std_min > pl.std_init) throw new ModelError(file, "planner.std_min", `must not exceed planner.std_init (${pl.std_min} > ${pl.std_init})`);
   const G = a.geometry_dim ?? 0, P = m.geometry?.points.length ?? 0;
-  if (G !== 9 * P) throw new ModelError(file, G > 0 && !m.geometry ? "geometry" : "architecture.geometry_dim", `${G} geometry features need ${G / 9} points (9 each), geometry.points has ${P}`);
+  if (G !== FEATURES_PER_POINT * P) throw new ModelError(file, G > 0 && !m.geometry ? "geometry" : "architecture.geometry_dim", `${G} geometry features need ${G / FEATURES_PER_POINT} points (${FEATURES_PER_POINT} each), geometry.points has ${P}`);
   if (a.kind === "tdmpc2" && a.cost_dim !== 1) throw new ModelError(file, "architecture.cost_dim", `must be 1 for kind tdmpc2 (a scalar task cost), got ${a.cost_dim}`);
 }
 

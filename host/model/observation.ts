@@ -30,6 +30,13 @@ export const OBJECT_POSITION = ["x_m", "y_m", "z_m"] as const;
 /** Observation names of a joint's measured position and velocity (the table above; trainer, planner and tests spell them through these). */
 export const jointPositionName = (joint: string): string => `${joint}.q_rad`;
 export const jointVelocityName = (joint: string): string => `${joint}.qd_rad_s`;
+/**
+ * For each action (a joint target, named by its joint), the index of that joint's measured
+ * position in the observation, or -1 where the observation has none: the planner's cold start and
+ * the geometry features' q0 read the pose from there.
+ */
+export const actionPositionIndices = (obsNames: readonly string[], actNames: readonly string[]): number[] =>
+  actNames.map((n) => obsNames.indexOf(jointPositionName(n)));
 /** Observation names of a perceived object's position, x, y, z. */
 export const objectPositionNames = (id: number): string[] => OBJECT_POSITION.map((f) => `object${id}.${f}`);
 

@@ -6,7 +6,7 @@ import { EVENT_NAMES } from "../model/arch.js";
 import { mulberry32 } from "../model/random.js";
 import { FileError } from "../errors.js";
 import { FEATURES_PER_POINT, geometryFeatures, type ArmChain } from "../model/geometry.js";
-import { jointPositionName } from "../model/observation.js";
+import { actionPositionIndices, jointPositionName } from "../model/observation.js";
 
 export const EVENTS = EVENT_NAMES.length;
 
@@ -178,11 +178,9 @@ export function batchSampler(ws: Window[], B: number, H: number, stats: Stats, s
  */
 export function attachGeometry(set: EpisodeSet, chain: ArmChain): void {
   const A = set.actNames.length, O = set.obsNames.length, G = FEATURES_PER_POINT * chain.points.length;
-  const qAt = set.actNames.map((n) => {
-    const i = set.obsNames.indexOf(jointPositionName(n));
-    if (i < 0) throw new DatasetError("(dataset)", "observation names", `geometry features need ${jointPositionName(n)} in the observation`);
-    return i;
-  });
+  const qAt = actionPositionIndices(set.obsNames, set.actNames);
+  const missing = qAt.indexOf(-1);
+  if (missing >= 0) throw new DatasetError("(dataset)", "observation names", `geometry features need ${jointPositionName(set.actNames[missing]!)} in the observation`);
   const q0 = new Float64Array(A);
   for (const ep of set.episodes) {
     ep.geo = new Float64Array(ep.steps * G);
