@@ -114,6 +114,9 @@ MODEL_SETS := calm:1:0.05 rough:2:0.25 mid:3:0.1 wide:4:0.15
 MODEL_EPISODES := 40
 MODEL_TRAIN := --board sim-arm --relabel 512 --cost-weight 100 --lr-final 1e-4 --event-lead 40 --seed 1
 MODEL_BASE := build/models/base/sim-arm
+# Moves the logs collect wrote into each folder $(1) up beside it as FOLDER-episode-NNNN.mcap, so
+# that every set lands in one folder for `train --logs` (names sort by set, then episode).
+gather = for d in $(1); do for f in $$d/*.mcap; do mv $$f $$d-$$(basename $$f); done; rmdir $$d; done
 GEO_LOGS := build/logs/sim-arm-geometry
 GEO_SWEEP_SEEDS := 33 34 35
 GEO_ROUNDS := 1:11:12 2:13:14 3:15:16
@@ -126,7 +129,7 @@ model-base: build
 	rm -rf $(MODEL_LOGS) $(MODEL_BASE) && mkdir -p $(MODEL_LOGS)
 	for s in $(MODEL_SETS); do IFS=: read name seed noise <<< "$$s"; \
 	  $(NODE) bin/worldcore.js collect --board sim-arm --episodes $(MODEL_EPISODES) --seed $$seed --noise $$noise --knock-every 4 --out $(MODEL_LOGS)/$$name || exit 1; \
-	  for f in $(MODEL_LOGS)/$$name/*.mcap; do mv $$f $(MODEL_LOGS)/$$name-$$(basename $$f); done; rmdir $(MODEL_LOGS)/$$name; done
+	  $(call gather,$(MODEL_LOGS)/$$name); done
 	$(NODE) bin/worldcore.js train --logs $(MODEL_LOGS) --out $(MODEL_BASE) --hidden 128 --latent 64 --steps 12000 $(MODEL_TRAIN)
 	rm -rf $(MODEL_BASE)/checkpoints
 
@@ -136,14 +139,14 @@ model-geometry: build
 	for s in $(MODEL_SETS); do ln -s $(CURDIR)/$(MODEL_LOGS)/$${s%%:*}-*.mcap $(GEO_LOGS)/ || exit 1; done
 	for s in $(GEO_SWEEP_SEEDS); do \
 	  $(NODE) bin/worldcore.js collect --board sim-arm --task guard --sweeps --episodes 150 --duration 4 --seed $$s --out $(GEO_LOGS)/sweep$$s || exit 1; \
-	  for f in $(GEO_LOGS)/sweep$$s/*.mcap; do mv $$f $(GEO_LOGS)/sweep$$s-$$(basename $$f); done; rmdir $(GEO_LOGS)/sweep$$s; done
+	  $(call gather,$(GEO_LOGS)/sweep$$s); done
 	$(NODE) bin/worldcore.js train --logs $(GEO_LOGS) --init $(MODEL_BASE) --geometry --out build/models/geo0/sim-arm --steps 4000 $(MODEL_TRAIN)
 	prev=build/models/geo0/sim-arm; \
 	for r in $(GEO_ROUNDS); do IFS=: read round s1 s2 <<< "$$r"; \
-	  $(NODE) bin/worldcore.js collect --board sim-arm --task guard --episodes 40 --duration 3 --seed $$s1 --planner $$prev --risk-weights 1,3 --out $(GEO_LOGS)/round$$round-$$s1 & a=$$!; \
-	  $(NODE) bin/worldcore.js collect --board sim-arm --task guard --episodes 40 --duration 3 --seed $$s2 --planner $$prev --risk-weights 1,3 --out $(GEO_LOGS)/round$$round-$$s2 & b=$$!; \
-	  wait $$a && wait $$b || exit 1; \
-	  for d in $(GEO_LOGS)/round$$round-$$s1 $(GEO_LOGS)/round$$round-$$s2; do for f in $$d/*.mcap; do mv $$f $$d-$$(basename $$f); done; rmdir $$d; done; \
+	  pids=; for s in $$s1 $$s2; do \
+	    $(NODE) bin/worldcore.js collect --board sim-arm --task guard --episodes 40 --duration 3 --seed $$s --planner $$prev --risk-weights 1,3 --out $(GEO_LOGS)/round$$round-$$s & pids="$$pids $$!"; done; \
+	  for p in $$pids; do wait $$p || exit 1; done; \
+	  $(call gather,$(GEO_LOGS)/round$$round-$$s1 $(GEO_LOGS)/round$$round-$$s2); \
 	  $(NODE) bin/worldcore.js train --logs $(GEO_LOGS) --init $$prev --out build/models/geo$$round/sim-arm --steps 2000 $(MODEL_TRAIN) || exit 1; \
 	  prev=build/models/geo$$round/sim-arm; done
 
@@ -161,6 +164,6 @@ model-refine: build
 	  $(NODE) bin/worldcore.js collect --board sim-arm --task guard --sweeps --episodes 120 --duration 3 --seed $$sseed --out $$out-sweep || exit 1; \
 	  $(NODE) bin/worldcore.js collect --board sim-arm --task reach,push --episodes 40 --duration 4 --seed $$rseed --planner $$prev --risk-weights 1,0 --out $$out-rp || exit 1; \
 	  wait $$g || exit 1; \
-	  for d in $$out-guard $$out-rp $$out-sweep; do for f in $$d/*.mcap; do mv $$f $$d-$$(basename $$f); done; rmdir $$d; done; \
+	  $(call gather,$$out-guard $$out-rp $$out-sweep); \
 	  $(NODE) bin/worldcore.js train --logs $(MODEL_LOGS) --init $$prev --out build/models/round$$round/sim-arm --steps 4000 $(MODEL_TRAIN) || exit 1; \
 	  prev=build/models/round$$round/sim-arm; done
