@@ -11,13 +11,13 @@ import { EXIT_OK, UsageError, makeOut } from "./output.js";
 export const collectCommand: Command = {
   name: "collect",
   summary: "record exploration episodes on a simulated board (scripted motions around the cup plus seeded noise, or a model's planner) as training logs",
-  usage: "worldcore collect [--board NAME] --episodes N --out DIR [--seed S] [--duration S] [--task T[,T..]] [--noise RAD] [--knock-every N] [--sweeps]\n" +
+  usage: "worldcore collect [--board NAME] --episodes N --out DIR [--seed S] [--duration S] [--task T[,T..]] [--noise RAD] [--knock-every N] [--sweeps] [--tool-down]\n" +
     "                 [--planner models/NAME [--risk-weights W[,W..]]] [--json]",
   async run(argv) {
     const { values } = parse(argv, {
       board: { type: "string" }, episodes: { type: "string" }, out: { type: "string" }, seed: { type: "string" },
       duration: { type: "string" }, noise: { type: "string" }, "knock-every": { type: "string" },
-      task: { type: "string" }, planner: { type: "string" }, "risk-weights": { type: "string" }, sweeps: { type: "boolean" },
+      task: { type: "string" }, planner: { type: "string" }, "risk-weights": { type: "string" }, sweeps: { type: "boolean" }, "tool-down": { type: "boolean" },
     });
     const out = makeOut(values.json === true);
     if (!values.out) throw new UsageError("--out DIR is required");
@@ -35,14 +35,14 @@ export const collectCommand: Command = {
     });
     if (values["risk-weights"] !== undefined && values.planner === undefined) throw new UsageError("--risk-weights needs --planner models/NAME");
     const risk_weights = values["risk-weights"]?.split(",").map((w) => num(w, "--risk-weights", 1, 0));
-    if (values.planner !== undefined && (values.noise !== undefined || values["knock-every"] !== undefined || values.sweeps)) throw new UsageError("--noise, --knock-every and --sweeps shape scripted episodes; with --planner the planner moves the arm");
+    if (values.planner !== undefined && (values.noise !== undefined || values["knock-every"] !== undefined || values.sweeps || values["tool-down"])) throw new UsageError("--noise, --knock-every, --sweeps and --tool-down shape scripted episodes; with --planner the planner moves the arm");
     const planner = values.planner === undefined ? undefined : { model: resolve(values.planner), ...(risk_weights ? { risk_weights } : {}) };
     const lb = loadBoard(values.board ?? DEFAULT_BOARD);
     if (lb.board.drivers.kind !== "sim") throw new UsageError(`--board: collect needs a simulated board (drivers.kind "sim"); ${lb.board.name} has "${lb.board.drivers.kind}"`);
-    const how = planner ? `driven by the planner of ${values.planner} (risk weights ${(risk_weights ?? [1]).join(", ")})` : `noise ${noise_rad} rad${values.sweeps ? ", guard episodes sweep" : ""}${knock_every ? `, every ${knock_every}th episode knocks the task cup over` : ""}`;
+    const how = planner ? `driven by the planner of ${values.planner} (risk weights ${(risk_weights ?? [1]).join(", ")})` : `noise ${noise_rad} rad${values.sweeps ? ", guard episodes sweep" : ""}${values["tool-down"] ? ", push with the tool pointing down" : ""}${knock_every ? `, every ${knock_every}th episode knocks the task cup over` : ""}`;
     out.log(`worldcore collect: ${episodes} episodes of ${duration_s} s on ${lb.board.name} (${tasks.join(", ")}), seed ${seed}, ${how} -> ${values.out}`);
     const done = await collect({
-      board: lb, episodes, seed, out: resolve(values.out), duration_s, noise_rad, knock_every, tasks, ...(planner ? { planner } : {}), ...(values.sweeps ? { sweeps: true } : {}),
+      board: lb, episodes, seed, out: resolve(values.out), duration_s, noise_rad, knock_every, tasks, ...(planner ? { planner } : {}), ...(values.sweeps ? { sweeps: true } : {}), ...(values["tool-down"] ? { tool_down: true } : {}),
       onEpisode: (e) => out.progress(`episode ${e.index + 1}/${episodes}: ${e.messages} log messages${e.knock ? " (knock)" : ""}${e.risk_weight !== null ? ` (planner, risk ${e.risk_weight})` : ""}${e.cup_fell ? ", cup fell" : ""}${e.cup_tipped ? ", cup knocked over" : ""}`),
     });
     const fell = done.filter((e) => e.cup_fell).length, tipped = done.filter((e) => e.cup_tipped).length;

@@ -6,6 +6,12 @@ import { linkPoses, transformPoint } from "../robot/kinematics.js";
 import type { RobotModel, Vec3 } from "../robot/model.js";
 import { topoJoints } from "../robot/model.js";
 
+/** How far back along the tool axis toolBack() looks (m): the length the tool-down terms measure its aim over. */
+export const TOOL_AXIS_M = 0.1;
+
+/** A point of a link (in its frame, m), where it should go (base frame, m), and its weight. */
+export interface PointGoal { link: string; point_m: Vec3; target_m: Vec3; weight?: number }
+
 export class ArmKinematics {
   readonly robot: RobotModel;
   readonly urdfJoints: string[];
@@ -28,6 +34,74 @@ export class ArmKinematics {
   tool(q: readonly number[]): Vec3 {
     const m = new Map(this.urdfJoints.map((n, i) => [n, q[i]!]));
     return transformPoint(linkPoses(this.robot, m).get(this.toolLink)!, this.tool_m);
+  }
+
+  /**
+   * The point TOOL_AXIS_M back from the tool point along the tool link's z axis (the flange's
+   * approach axis): straight above the tool point when the tool points down.
+   */
+  toolBack(q: readonly number[]): Vec3 {
+    const m = new Map(this.urdfJoints.map((n, i) => [n, q[i]!]));
+    const P = linkPoses(this.robot, m).get(this.toolLink)!;
+    return transformPoint(P, [this.tool_m[0], this.tool_m[1], this.tool_m[2] - TOOL_AXIS_M]);
+  }
+
+  /**
+   * Joint positions that put the tool point at `target_m` with the tool pointing straight down
+   * (toolBack TOOL_AXIS_M above it), from `q0`: ikPoints on the two points, the axis at half weight.
+   */
+  ikToolDown(target_m: Vec3, q0: readonly number[]): { q_rad: number[]; err_m: number } {
+    const back: Vec3 = [this.tool_m[0], this.tool_m[1], this.tool_m[2] - TOOL_AXIS_M];
+    return this.ikPoints([
+      { link: this.toolLink, point_m: this.tool_m, target_m },
+      { link: this.toolLink, point_m: back, target_m: [target_m[0], target_m[1], target_m[2] + TOOL_AXIS_M], weight: 0.5 },
+    ], q0);
+  }
+
+  /**
+   * Damped least squares on several link points at once (a stacked 3k x n Jacobian; with two
+   * points of one link it places the link and aims its axis), with ik()'s damping, step limit,
+   * posture pull and clamping. Returns the best q and its worst point error (m, unweighted).
+   */
+  ikPoints(goals: PointGoal[], q0: readonly number[], opts: { iters?: number; lambda?: number; margin_rad?: number } = {}): { q_rad: number[]; err_m: number } {
+    const n = q0.length, m = 3 * goals.length;
+    const iters = opts.iters ?? 300, lambda = opts.lambda ?? 0.05, margin = opts.margin_rad ?? 0.1;
+    const q = q0.slice();
+    const lo = this.q_min_rad.map((v) => v + margin), hi = this.q_max_rad.map((v) => v - margin);
+    const points = (qq: readonly number[]): number[] => {
+      const P = linkPoses(this.robot, new Map(this.urdfJoints.map((nm, i) => [nm, qq[i]!])));
+      return goals.flatMap((g) => transformPoint(P.get(g.link)!, g.point_m).map((v) => v * (g.weight ?? 1)));
+    };
+    const want = goals.flatMap((g) => g.target_m.map((v) => v * (g.weight ?? 1)));
+    let best = q.slice(), bestErr = Infinity;
+    for (let it = 0; it < iters; it++) {
+      const p = points(q);
+      const e = want.map((v, r) => v - p[r]!);
+      let err = 0;
+      goals.forEach((g, k) => { err = Math.max(err, Math.hypot(e[3 * k]!, e[3 * k + 1]!, e[3 * k + 2]!) / (g.weight ?? 1)); });
+      if (err < bestErr) { bestErr = err; best = q.slice(); }
+      if (err < 1e-4) break;
+      const J: number[][] = Array.from({ length: m }, () => []);
+      const h = 1e-6;
+      for (let j = 0; j < n; j++) {
+        const qp = q.slice(), qm = q.slice();
+        qp[j]! += h; qm[j]! -= h;
+        const a = points(qp), b = points(qm);
+        for (let r = 0; r < m; r++) J[r]!.push((a[r]! - b[r]!) / (2 * h));
+      }
+      // dq = J^T (J J^T + lambda^2 I)^-1 e, as in ik().
+      const A = J.map((row, r) => J.map((col, c) => row.reduce((s, v, x) => s + v * col[x]!, 0) + (r === c ? lambda * lambda : 0)));
+      const y = solveSpd(A, e);
+      const dq = new Array<number>(n).fill(0);
+      for (let j = 0; j < n; j++) for (let r = 0; r < m; r++) dq[j]! += J[r]![j]! * y[r]!;
+      const norm = Math.hypot(...dq);
+      const s = norm > 0.2 ? 0.2 / norm : 1;
+      for (let j = 0; j < n; j++) {
+        const pull = it < iters / 2 ? 0.01 * (q0[j]! - q[j]!) : 0;
+        q[j] = Math.min(hi[j]!, Math.max(lo[j]!, q[j]! + s * dq[j]! + pull));
+      }
+    }
+    return { q_rad: best, err_m: bestErr };
   }
 
   /**
@@ -71,6 +145,23 @@ export class ArmKinematics {
     }
     return { q_rad: best, err_m: bestErr };
   }
+}
+
+// Cholesky solve of A y = b for the small symmetric positive definite A (J J^T + lambda^2 I).
+function solveSpd(A: number[][], b: number[]): number[] {
+  const n = b.length;
+  const L: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = A[i]![j]!;
+      for (let k = 0; k < j; k++) s -= L[i]![k]! * L[j]![k]!;
+      L[i]![j] = i === j ? Math.sqrt(s) : s / L[j]![j]!;
+    }
+  }
+  const y = new Array<number>(n).fill(0), x = new Array<number>(n).fill(0);
+  for (let i = 0; i < n; i++) { let s = b[i]!; for (let k = 0; k < i; k++) s -= L[i]![k]! * y[k]!; y[i] = s / L[i]![i]!; }
+  for (let i = n - 1; i >= 0; i--) { let s = y[i]!; for (let k = i + 1; k < n; k++) s -= L[k]![i]! * x[k]!; x[i] = s / L[i]![i]!; }
+  return x;
 }
 
 function solve3(A: number[][], b: Vec3): Vec3 {

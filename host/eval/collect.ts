@@ -15,7 +15,8 @@ import type { Vec3 } from "../robot/model.js";
 import { DEFAULT_SPEC, tiltOf } from "../train/frames.js";
 import { ArmKinematics } from "./arm.js";
 import { drawEpisode, episodeBoard, outward, templateCups, TASKS, type Episode, type TaskName } from "./episodes.js";
-import { scriptedJointPath, scriptedWaypoints } from "./policies.js";
+import { scriptedJointPath, scriptedToolDown, scriptedWaypoints } from "./policies.js";
+import { PushLayer } from "./push-layer.js";
 
 export interface CollectOptions {
   board: LoadedBoard;
@@ -33,6 +34,12 @@ export interface CollectOptions {
    * exploration motions, step-commanded.
    */
   sweeps?: boolean;
+  /**
+   * Reach push's run-up and push with the tool pointing down, as the scripted controller does
+   * (policies.ts scriptedToolDown). Off by default: the shipped model's earlier stages were
+   * collected without it, and `make model` must reproduce them.
+   */
+  tool_down?: boolean;
   /** Tasks in turn (default all of TASKS). */
   tasks?: readonly TaskName[];
   /**
@@ -133,7 +140,9 @@ function scriptedDrive(o: CollectOptions, arm: ArmKinematics, ep: Episode, b: Bo
   // does; the model learns what such targets do from them. Sweeps are always steps.
   const coin = rng.uniform() < 0.5;
   const blend = sweep || coin ? "step" : "cosine";
-  const path = scriptedJointPath(arm, q0, knock ? knockWaypoints(ep, rng) : sweep ? sweepWaypoints(ep, rng) : explorationWaypoints(ep, arm.tool(q0), rng));
+  const points = knock ? knockWaypoints(ep, rng) : sweep ? sweepWaypoints(ep, rng) : explorationWaypoints(ep, arm.tool(q0), rng);
+  // Exploration ends with the task's scripted way-points (push has no direct-to-target variant).
+  const path = scriptedJointPath(arm, q0, points, o.tool_down && !knock && !sweep ? scriptedToolDown(ep) : 0);
   const noise = o.noise_rad ?? 0.05;
   const offsets_rad = path.q_rad.map((q) => q.map((v, j) => {
     const lim = b.joints[j]!.limits;
@@ -164,7 +173,9 @@ export async function collect(o: CollectOptions): Promise<CollectedEpisode[]> {
     const { drive, knock, blend } = o.planner
       ? { drive: { model: o.planner.model, planner: { riskWeight: risk_weight! } }, knock: false, blend: "planner" as const }
       : scriptedDrive(o, arm, ep, board.board, i, duration_s);
-    const s = await runSession({ board, duration_s, seed: ep.seed, ...drive, record: { path: file } });
+    // A planner pushes through its task layer's reach targets, as in eval (push-layer.ts).
+    const layer = o.planner && ep.task === "push" ? new PushLayer(ep, arm) : null;
+    const s = await runSession({ board, duration_s, seed: ep.seed, ...drive, record: { path: file }, ...(layer ? { afterTick: (tick, _t, core, drivers) => layer.afterTick(tick, core, drivers) } : {}) });
     const e: CollectedEpisode = { index: i, file, messages: s.recording?.messages ?? 0, sim_time_s: s.sim_time_s, cup_fell: s.world?.cup_on_table === false,
       cup_tipped: ((s.world?.cups ?? []) as { quat: number[] }[]).some((c) => tiltOf(c.quat) > DEFAULT_SPEC.fall_tilt_rad), knock, blend, risk_weight, fault: s.fault };
     done.push(e);
