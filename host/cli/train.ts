@@ -31,13 +31,13 @@ export const trainCommand: Command = {
   name: "train",
   summary: "train a world model from flight logs (or the synthetic plant) into a model folder",
   usage: "worldcore train (--logs DIR [--board NAME] | --synthetic N) --out models/NAME [--init models/OLD] [--steps N] [--seed S]\n" +
-    "       [--batch N] [--horizon N] [--hidden N] [--latent N] [--lr X] [--val-every N] [--checkpoint-every N] [--lr-final X] [--relabel N] [--cost-weight W] [--event-lead STEPS] [--risk-weight W] [--geometry] [--json]",
+    "       [--batch N] [--horizon N] [--hidden N] [--latent N] [--lr X] [--val-every N] [--checkpoint-every N] [--lr-final X] [--relabel N] [--cost-weight W] [--event-lead STEPS] [--risk-weight W] [--geometry] [--tool-down W] [--json]",
   async run(argv) {
     const { values } = parse(argv, {
       logs: { type: "string" }, synthetic: { type: "string" }, out: { type: "string" }, init: { type: "string" }, board: { type: "string" },
       steps: { type: "string" }, seed: { type: "string" }, batch: { type: "string" }, horizon: { type: "string" },
       hidden: { type: "string" }, latent: { type: "string" }, lr: { type: "string" },
-      "val-every": { type: "string" }, "checkpoint-every": { type: "string" }, relabel: { type: "string" }, "cost-weight": { type: "string" }, "lr-final": { type: "string" }, "event-lead": { type: "string" },
+      "val-every": { type: "string" }, "checkpoint-every": { type: "string" }, relabel: { type: "string" }, "cost-weight": { type: "string" }, "lr-final": { type: "string" }, "event-lead": { type: "string" }, "tool-down": { type: "string" },
       "risk-weight": { type: "string" }, geometry: { type: "boolean" },
     });
     const out = makeOut(values.json === true);
@@ -67,6 +67,7 @@ export const trainCommand: Command = {
     let geometry: { chain: ArmChain; points: GeometryPoint[] } | undefined;
     let relabel: RelabelOptions | undefined;
     let distanceCost = false;
+    let costLabel: string | undefined;
     if (values.synthetic !== undefined) {
       const n = int(values.synthetic, "--synthetic", 0, 2);
       set = syntheticEpisodes(n, { seed, ...(init ? { step_us: init.manifest.step_us, joints: init.manifest.action.names.length } : {}) });
@@ -79,7 +80,8 @@ export const trainCommand: Command = {
         // with its RobotModel and a tracked target, cost labels are the flange-to-target distance.
         const joints = lb.board.joints.map((j) => j.name);
         const objects = init ? spec.objects! : perceivedObjectIds(lb.board);
-        const tc = targetCost(lb, { joints, objects });
+        // --tool-down W: the label also asks for the tool to point down (task-cost.ts); 0 = position only.
+        const tc = targetCost(lb, { joints, objects }, { tool_down_weight: num(values["tool-down"], "--tool-down", 0, 0) });
         const cost = tc ? stepCost(tc) : undefined;
         distanceCost = cost !== undefined;
         const rows = int(values.relabel, "--relabel", 64, 0);
@@ -90,7 +92,8 @@ export const trainCommand: Command = {
           geometry = { chain: armChain(lb, points, initPoints ? `${values.init}: geometry.points` : "geometry.points"), points };
           out.log(`geometry features: ${points.length} arm points (${[...new Set(points.map((p) => p.link))].join(", ")}) at the pose, halfway and at each action's targets`);
         }
-        out.log(cost ? `cost labels: distance (m) from target (object ${TARGET_OBJECT_ID}) to the flange under the commanded joint target; ${relabel ? `${relabel.batch} goal-relabelled rows per step` : "no relabelling"}` : "cost labels: 0 (no robot model or no tracked target)");
+        costLabel = tc?.describe;
+        out.log(cost ? `cost labels: ${tc!.describe}; ${relabel ? `${relabel.batch} goal-relabelled rows per step` : "no relabelling"}` : "cost labels: 0 (no robot model or no tracked target)");
       }
       // 40 steps (0.8 s at 20 ms): in collected logs a cup tips 8 - 37 steps after the target that
       // drove the arm into it was commanded, and a cup only counts as fallen once it lies past
@@ -116,7 +119,7 @@ export const trainCommand: Command = {
       adam: { ...DEFAULT_TRAIN.adam, lr },
       valEvery: int(values["val-every"], "--val-every", Math.min(DEFAULT_TRAIN.valEvery, Math.max(1, Math.floor(steps / 10))), 1),
       checkpointEvery: int(values["checkpoint-every"], "--checkpoint-every", DEFAULT_TRAIN.checkpointEvery, 0),
-      outDir: dir, init, progress, relabel, geometry,
+      outDir: dir, init, progress, relabel, geometry, ...(costLabel ? { costLabel } : {}),
       // A cost in metres: MPPI's weights exp(-(c - c_min) / T) should fall by e per couple of cm
       // of imagined distance, not per 0.5 m as TD-MPC2's default (made for returns of tens), and
       // the search starts at one std of the data's actions (docs/WORLD-MODEL.md "Planner settings").

@@ -20,7 +20,8 @@ export interface Manifest {
   /** Actions are normalised: joint target q = a * std + mean; the planner keeps a in [low, high]. */
   action: { names: string[]; mean: number[]; std: number[]; low: number[]; high: number[] };
   board: string;
-  training: { data_sha256: string[]; steps?: number; seed?: number; notes?: string };
+  /** `cost`: what the cost head's labels measured (host/train/task-cost.ts), when it was trained on a target. */
+  training: { data_sha256: string[]; steps?: number; seed?: number; notes?: string; cost?: string };
   /**
    * Planner settings that belong to the model because they are in its cost's units or its
    * action's scale (docs/WORLD-MODEL.md "Planner settings"); each overrides the default, and a
@@ -74,7 +75,7 @@ export const manifestSchema = {
     board: { type: "string", minLength: 1 },
     training: {
       type: "object", required: ["data_sha256"],
-      properties: { data_sha256: { type: "array", items: sha }, steps: { type: "integer" }, seed: { type: "integer" }, notes: { type: "string" } },
+      properties: { data_sha256: { type: "array", items: sha }, steps: { type: "integer" }, seed: { type: "integer" }, notes: { type: "string" }, cost: { type: "string" } },
     },
     planner: {
       type: "object", additionalProperties: false,

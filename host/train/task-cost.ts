@@ -11,18 +11,31 @@
 // Used by host/cli/train.ts; the relabelling of targets (host/train/relabel.ts) uses the same
 // function, so both label the same quantity.
 import type { LoadedBoard } from "../board/load.js";
-import { ArmKinematics } from "../eval/arm.js";
+import { ArmKinematics, TOOL_AXIS_M } from "../eval/arm.js";
 import { TARGET_OBJECT_ID } from "../model/observation.js";
 import type { EpisodeSpec } from "./frames.js";
 
 /** The task cost as a function of the commanded joint target (rad) and the target point (m). */
 export interface TargetCost {
+  /** What the label measures, for the manifest's `training.cost` and the log. */
+  describe: string;
   /** Offset of the target's x in the raw observation (y, z follow). */
   targetAt: number;
   /** Where the tool point goes under joint target q (m). */
   tool(q: ArrayLike<number>): [number, number, number];
-  /** The label: |tool(q) - target|, m. */
+  /** The label: |tool(q) - target| (+ the tool-down term), m. */
   distance(q: ArrayLike<number>, target: ArrayLike<number>): number;
+}
+
+export interface TargetCostOptions {
+  /**
+   * Weight of the tool-down term: how far (m) the point TOOL_AXIS_M back along the tool's axis is
+   * from straight above the tool point, times this weight (0 - 0.2 m before it). The planner then
+   * reaches with the tool pointing down where it can, which is how the hand-less wrist pushes a cup
+   * without tipping it (host/eval/policies.ts scriptedToolDown). 0 or absent: position only, the
+   * label of every model before stop 17.
+   */
+  tool_down_weight?: number;
 }
 
 /**
@@ -30,7 +43,7 @@ export interface TargetCost {
  * not observe the target (the cost then stays 0). `spec.joints` must be the board's joints in
  * board order.
  */
-export function targetCost(lb: LoadedBoard, spec: Pick<EpisodeSpec, "joints" | "objects">): TargetCost | undefined {
+export function targetCost(lb: LoadedBoard, spec: Pick<EpisodeSpec, "joints" | "objects">, opts: TargetCostOptions = {}): TargetCost | undefined {
   const k = spec.objects.indexOf(TARGET_OBJECT_ID);
   if (!lb.robot || k < 0) return undefined;
   const names = lb.board.joints.map((j) => j.name);
@@ -40,12 +53,21 @@ export function targetCost(lb: LoadedBoard, spec: Pick<EpisodeSpec, "joints" | "
   const arm = new ArmKinematics(lb);
   const J = spec.joints.length;
   const tool = (q: ArrayLike<number>) => arm.tool(Array.from(q).slice(0, J)) as [number, number, number];
+  const w = opts.tool_down_weight ?? 0;
+  if (!(w >= 0)) throw new Error(`tool-down weight must be a number >= 0, got ${w}`);
+  const describe = `distance (m) from the target (object ${TARGET_OBJECT_ID}) to the flange under the commanded joint target` +
+    (w > 0 ? ` + ${w} x the tool axis's distance from pointing down (m, at ${TOOL_AXIS_M} m back along it)` : "");
   return {
+    describe,
     targetAt: 2 * J + 3 * k,
     tool,
     distance(q, target) {
-      const p = tool(q);
-      return Math.hypot(p[0] - target[0]!, p[1] - target[1]!, p[2] - target[2]!);
+      const qq = Array.from(q).slice(0, J);
+      const p = arm.tool(qq);
+      const d = Math.hypot(p[0] - target[0]!, p[1] - target[1]!, p[2] - target[2]!);
+      if (w === 0) return d;
+      const b = arm.toolBack(qq);
+      return d + w * Math.hypot(b[0] - p[0], b[1] - p[1], b[2] - p[2] - TOOL_AXIS_M);
     },
   };
 }

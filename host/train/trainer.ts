@@ -39,6 +39,8 @@ export interface TrainOptions {
   planner?: Manifest["planner"];
   /** Learning rate at the last step: cosine decay from adam.lr (default: no decay). */
   lrFinal?: number;
+  /** What the cost labels measure (host/train/task-cost.ts TargetCost.describe), for the manifest. */
+  costLabel?: string;
   /** Goal-relabelled cost rows each step (host/train/relabel.ts); off when absent. */
   relabel?: RelabelOptions;
   /** Continue from this model (its architecture and normalisation statistics are kept). */
@@ -113,6 +115,7 @@ export function manifestFor(o: TrainOptions, set: EpisodeSet, a: Architecture, s
     training: {
       data_sha256: set.dataSha256, steps: o.steps, seed: o.seed,
       notes: `worldcore train: ${set.episodes.length} episodes, batch ${o.batch}, horizon ${o.horizon}, lr ${o.adam.lr}${o.init ? `, continued from ${o.init.manifest.name} (weights ${o.init.manifest.weights.sha256})` : ""}`,
+      ...(o.costLabel ? { cost: o.costLabel } : {}),
     },
     ...(o.planner ? { planner: o.planner } : {}),
     ...(points ? { geometry: { points } } : {}),
