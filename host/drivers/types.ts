@@ -19,6 +19,13 @@ export interface DriverSet {
   safeTorqueOff(reason: string): void;
   /** Numbers for the run summary (error counters, bus stats, plant state). */
   stats(): Record<string, number | boolean | string>;
+  /**
+   * Simulators with a task target: move it (m). A robot's task layer sends its goal as a percept
+   * object with id TARGET_OBJECT_ID; in simulation the world reports the target, so a task layer
+   * that changes the goal (eval's push, host/eval/push-layer.ts) moves it here instead. The new
+   * position goes out with the next percept frame (and so into a flight log).
+   */
+  moveTarget?(p_m: readonly [number, number, number]): void;
   /** Ground truth for reports when the driver knows it (simulators). */
   truth?(): { q_rad: number[]; extra?: Record<string, unknown> };
   close(): Promise<void>;

@@ -13,6 +13,7 @@ import type { Vec3 } from "../robot/model.js";
 import { ArmKinematics } from "./arm.js";
 import { drawEpisode, episodeBoard, SUCCESS_RADIUS_M, templateCups, type Episode, type TaskName } from "./episodes.js";
 import { policyRun, POLICIES, type PolicyName } from "./policies.js";
+import { PushLayer } from "./push-layer.js";
 
 /** A cup counts as tipped past this tilt of its axis from vertical (rad): it lies on its side. */
 export const TIP_RAD = 0.5;
@@ -106,11 +107,14 @@ export async function runEpisode(lb: LoadedBoard, arm: ArmKinematics, ep: Episod
   const stop = new Int32Array(1);
   let success_us = -1, best = Infinity, fell = false, tipped = false, stopAt = Infinity;
   const taskCupId = ep.cups[0]!.id;
+  // The planner pushes through reach targets its task layer sets (push-layer.ts).
+  const layer = ep.task === "push" && run.model ? new PushLayer(ep, arm) : null;
   const summary: SessionSummary = await runSession({
     board, duration_s: ep.duration_s, seed: ep.seed, model: run.model, stop,
     ...(run.task ? { task: run.task } : {}),
     ...(run.planner ? { planner: run.planner } : {}),
-    afterTick(tick, t_us, _core, drivers) {
+    afterTick(tick, t_us, core, drivers) {
+      layer?.afterTick(tick, core, drivers);
       if ((tick + 1) % SCORE_EVERY !== 0) return;
       const truth = drivers.truth!();
       const cups = (truth.extra as { cups: CupTruth[] }).cups;

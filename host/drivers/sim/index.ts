@@ -98,6 +98,9 @@ export async function createSim(lb: LoadedBoard, opts: DriverOptions): Promise<D
         max_temp_c: Math.max(...sensors.temp_c), power_cut: powerCut, world_hash: sim.hash(),
       };
     },
+    moveTarget(p_m) {
+      if (!perception.moveTarget(p_m)) throw new Error(`${lb.file}: world.target: the board's world has no task target to move`);
+    },
     truth() {
       // The session reads q every tick and the rest once at the end: the rest is computed on demand.
       return {

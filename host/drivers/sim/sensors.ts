@@ -101,6 +101,13 @@ export class Perception {
     this.next_us = this.period_us;
   }
 
+  /** Moves the task target (m); false when the world has none. */
+  moveTarget(p_m: readonly number[]): boolean {
+    if (!this.target) return false;
+    for (let k = 0; k < 3; k++) this.target.p[k] = p_m[k]!;
+    return true;
+  }
+
   observe(t_us: number, sim: SimWorld): void {
     if (t_us < this.next_us || (sim.cups.length === 0 && !this.target)) return;
     this.next_us += this.period_us;
