@@ -4,7 +4,12 @@
 // into reach targets, and the sim world's movable target that carries them to the planner.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { loadBoard } from "../../host/board/load.js";
+import { collect } from "../../host/eval/collect.js";
+import { readLogFrames } from "../../host/train/logs.js";
 import { decodeFrame, type PerceptFrame } from "../../host/frames/codec.js";
 import type { DriverSet } from "../../host/drivers/types.js";
 import type { Core } from "../../host/engine/core.js";
@@ -16,7 +21,7 @@ import { ABOVE_TOL_M, DESCENT_STEP_M, PUSH_LEAD_M, PushLayer } from "../../host/
 import { runSession } from "../../host/loop/session.js";
 import type { Vec3 } from "../../host/robot/model.js";
 import { TARGET_OBJECT_ID } from "../../host/model/observation.js";
-import { targetCost } from "../../host/train/task-cost.js";
+import { targetCost, TOOL_DOWN_FULL_BELOW_M, TOOL_DOWN_NONE_ABOVE_M } from "../../host/train/task-cost.js";
 import { worldcore } from "./helpers.js";
 
 const lb = loadBoard("sim-arm");
@@ -48,23 +53,33 @@ test("scripted push with the tool down: a cup of friction 0.79 lands on its goal
   assert.equal(r.success, true, `best error ${r.best_error_m} m`);
 });
 
-test("cost label with --tool-down W: the flange's distance plus W x the tool axis's lean; 0 is position only", () => {
+test("cost label with --tool-down W: the flange's distance plus W x the tool axis's lean near the table, fading higher up; 0 is position only", () => {
   const J = lb.board.joints.length;
   const objects = [1, 2, TARGET_OBJECT_ID];
   const plain = targetCost(lb, { joints: lb.board.joints.map((j) => j.name), objects })!;
   const down = targetCost(lb, { joints: lb.board.joints.map((j) => j.name), objects }, { tool_down_weight: 0.5 })!;
   assert.equal(down.targetAt, 2 * J + 6);
-  assert.match(down.describe, /\+ 0\.5 x the tool axis/);
+  assert.match(down.describe, /\+ 0\.5 x the tool axis.*in full below z 0\.15 m, fading to none at 0\.3 m/);
   assert.doesNotMatch(plain.describe, /tool axis/);
   const target: Vec3 = [0.5, 0.1, 0.04];
   const leaning = arm.ik(target, q0).q_rad, upright = arm.ikToolDown(target, q0).q_rad;
-  for (const q of [leaning, upright, q0]) {
+  for (const q of [leaning, upright]) {
     const d = dist(arm.tool(q), target);
     assert.ok(Math.abs(plain.distance(q, target) - d) < 1e-12);
-    assert.ok(Math.abs(down.distance(q, target) - (d + 0.5 * lean(q))) < 1e-9);
+    assert.ok(Math.abs(down.distance(q, target) - (d + 0.5 * lean(q))) < 1e-9); // the tool at 4 cm: full weight
   }
   assert.ok(down.distance(leaning, target) - plain.distance(leaning, target) > 0.015);
   assert.ok(down.distance(upright, target) - plain.distance(upright, target) < 0.005);
+  // Higher up the term fades: full below TOOL_DOWN_FULL_BELOW_M, half halfway, none above TOOL_DOWN_NONE_ABOVE_M.
+  for (const [z, g] of [[0.1, 1], [(TOOL_DOWN_FULL_BELOW_M + TOOL_DOWN_NONE_ABOVE_M) / 2, 0.5], [0.35, 0]] as const) {
+    const t: Vec3 = [0.5, 0.1, z];
+    const q = arm.ik(t, q0).q_rad;
+    assert.ok(lean(q) > 0.01, `pose for z ${z} leans ${lean(q)} m`);
+    const zq = arm.tool(q)[2];
+    const gq = Math.min(1, Math.max(0, (TOOL_DOWN_NONE_ABOVE_M - zq) / (TOOL_DOWN_NONE_ABOVE_M - TOOL_DOWN_FULL_BELOW_M)));
+    assert.ok(Math.abs(gq - g) < 0.02, `fade ${gq} at z ${zq}`);
+    assert.ok(Math.abs(down.distance(q, t) - plain.distance(q, t) - 0.5 * gq * lean(q)) < 1e-9);
+  }
   assert.throws(() => targetCost(lb, { joints: lb.board.joints.map((j) => j.name), objects }, { tool_down_weight: -1 }), /tool-down weight must be a number >= 0, got -1/);
 });
 
@@ -151,6 +166,23 @@ test("sim: moveTarget moves the world's target in the percept frames that follow
     board: bare, duration_s: 0.05, seed: 5, model: null,
     afterTick(tick, _t, _core, drivers) { if (tick === 10) drivers.moveTarget!(to); },
   }), /board\.json: world\.target: the board's world has no task target to move/);
+});
+
+test("collect --planner runs push's task layer: the log's percepts carry its targets, the run-up point and beyond, not the goal", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "wc-push-col-"));
+  try {
+    const done = await collect({ board: lb, episodes: 1, seed: 23, out: dir, duration_s: 2, tasks: ["push"], planner: { model: "models/sim-arm" } });
+    const e = drawEpisode("push", 23, 0, false, templateCups(lb));
+    const targets = readLogFrames(done[0]!.file).filter((m) => m.frame.k === "percept")
+      .map((m) => (m.frame as PerceptFrame).obj.find((o) => o.id === TARGET_OBJECT_ID)!.p);
+    const [above] = pushWaypoints(e.cups[0]!.p_m, e.cups[0]!, e.target_m);
+    // First the goal (the world's own target, before the cup is perceived), then the point above the run-up point, then lower.
+    assert.deepEqual(targets[0], e.target_m);
+    assert.ok(targets.some((p) => dist(p, above) < 0.02), "the point above the run-up point");
+    assert.ok(targets.some((p) => p[2] < above[2] - 0.04), "a step of the descent");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("collect --tool-down shapes scripted episodes: refused beside --planner", () => {

@@ -1,7 +1,8 @@
 // The shipped world model models/sim-arm (docs/TRAINING.md): it fits the board it was trained
 // for, carries the planner settings for its cost (metres), and its planner, with nothing but the
 // model between it and the arm, brings the flange within 2 cm of a perceived target it was never
-// trained on (eval's reach episodes come from their own seed, not from the collected logs).
+// trained on (eval's reach episodes come from their own seed, not from the collected logs), and,
+// through push's task layer (host/eval/push-layer.ts), pushes a cup onto its goal.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -31,6 +32,18 @@ test("models/sim-arm fits sim-arm, is eval's default for it, and carries its pla
   assert.equal(evalModelDir(lb), dir);
   assert.ok(m.planner && m.planner.temperature! > 0 && m.planner.temperature! < 0.1, JSON.stringify(m.planner));
   assert.ok(m.training.data_sha256.length >= 24, "the manifest records the logs it came from");
+});
+
+test("the shipped model's planner, through push's task layer, pushes a cup onto its goal standing, the wrist upright", async () => {
+  const m = loadModelDir(dir).manifest;
+  assert.match(m.training.cost ?? "", /\+ 0\.5 x the tool axis's distance from pointing down .*fading to none at 0\.3 m/);
+  const arm = new ArmKinematics(lb);
+  const ep = drawEpisode("push", 4, 0, false, templateCups(lb));
+  const r = await runEpisode(lb, arm, ep, "planner", dir, undefined);
+  assert.equal(r.fault, "none");
+  assert.equal(r.cup_tipped, false);
+  assert.equal(r.cup_fell, false);
+  assert.ok(r.success, `cup's closest approach to the goal ${r.best_error_m} m`);
 });
 
 test("the shipped model's planner reaches an unseen target within 2 cm, and a random model's does not", async () => {
