@@ -7,7 +7,7 @@ AS_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null)
 TS_SOURCES := $(shell find host test/host -name '*.ts' 2>/dev/null)
 
 
-.PHONY: all build install wasmtime run test test-core test-host test-hil golden tools typecheck bench soak clean format image-e2e model model-base model-geometry model-refine
+.PHONY: all build install wasmtime run test test-core test-host test-hil golden tools typecheck bench soak clean format image-e2e model model-base model-geometry model-push model-refine
 all: build
 
 # npm ci only when the lockfile changed (or on a fresh clone). Never through a symlinked
@@ -107,7 +107,10 @@ clean:
 # model shipped until stop 16). Geometry: 450 two-goal guard sweeps; the base model's event head
 # widened with geometry features and trained 4000 steps on them and the base logs (geo0); then
 # rounds of the last model's own planner on guard (80 episodes at risk weights 1 and 3, seeds
-# eval does not use) and 2000 steps from it on every log so far (geoN); the last is shipped.
+# eval does not use) and 2000 steps from it on every log so far (geoN). Push: 150 scripted push
+# episodes with the tool pointing down, then 2000 steps from the last geometry model on every log
+# so far with the tool-down term in the cost labels (--tool-down 0.5): the planner then pushes
+# with its wrist upright (docs/TRAINING.md "Tool down"); that model is shipped.
 # Logs go to build/ (regenerable, never committed); the model is committed.
 MODEL_LOGS := build/logs/sim-arm
 MODEL_SETS := calm:1:0.05 rough:2:0.25 mid:3:0.1 wide:4:0.15
@@ -121,9 +124,13 @@ GEO_LOGS := build/logs/sim-arm-geometry
 GEO_SWEEP_SEEDS := 33 34 35
 GEO_ROUNDS := 1:11:12 2:13:14 3:15:16
 GEO_LAST = build/models/geo$(words $(GEO_ROUNDS))/sim-arm
+PUSH_LOGS := build/logs/sim-arm-push
+PUSH_SEEDS := 41 42
+PUSH_MODEL := build/models/push/sim-arm
 model: model-base
 	$(MAKE) model-geometry
-	rm -rf models/sim-arm && cp -r $(GEO_LAST) models/sim-arm && rm -rf models/sim-arm/checkpoints
+	$(MAKE) model-push
+	rm -rf models/sim-arm && cp -r $(PUSH_MODEL) models/sim-arm && rm -rf models/sim-arm/checkpoints
 
 model-base: build
 	rm -rf $(MODEL_LOGS) $(MODEL_BASE) && mkdir -p $(MODEL_LOGS)
@@ -149,6 +156,16 @@ model-geometry: build
 	  $(call gather,$(GEO_LOGS)/round$$round-$$s1 $(GEO_LOGS)/round$$round-$$s2); \
 	  $(NODE) bin/worldcore.js train --logs $(GEO_LOGS) --init $$prev --out build/models/geo$$round/sim-arm --steps 2000 $(MODEL_TRAIN) || exit 1; \
 	  prev=build/models/geo$$round/sim-arm; done
+
+# After model-geometry (its logs in $(GEO_LOGS), its last model $(GEO_LAST)).
+model-push: build
+	rm -rf $(PUSH_LOGS) $(PUSH_MODEL) && mkdir -p $(PUSH_LOGS)
+	ln -s $(CURDIR)/$(GEO_LOGS)/*.mcap $(PUSH_LOGS)/
+	pids=; for s in $(PUSH_SEEDS); do \
+	  $(NODE) bin/worldcore.js collect --board sim-arm --task push --tool-down --episodes 75 --duration 6 --seed $$s --out $(PUSH_LOGS)/push$$s & pids="$$pids $$!"; done; \
+	for p in $$pids; do wait $$p || exit 1; done
+	$(call gather,$(foreach s,$(PUSH_SEEDS),$(PUSH_LOGS)/push$(s)))
+	$(NODE) bin/worldcore.js train --logs $(PUSH_LOGS) --init $(GEO_LAST) --tool-down 0.5 --out $(PUSH_MODEL) --steps 2000 $(MODEL_TRAIN)
 
 # Refinement rounds (deploy, log, retrain; docs/TRAINING.md "Refinement rounds"), after `make
 # model` (its logs in $(MODEL_LOGS)): the last model's planner does guard (risk weights 1, 0, 3)
