@@ -81,25 +81,14 @@ export class ArmKinematics {
       goals.forEach((g, k) => { err = Math.max(err, Math.hypot(e[3 * k]!, e[3 * k + 1]!, e[3 * k + 2]!) / (g.weight ?? 1)); });
       if (err < bestErr) { bestErr = err; best = q.slice(); }
       if (err < 1e-4) break;
-      const J: number[][] = Array.from({ length: m }, () => []);
-      const h = 1e-6;
-      for (let j = 0; j < n; j++) {
-        const qp = q.slice(), qm = q.slice();
-        qp[j]! += h; qm[j]! -= h;
-        const a = points(qp), b = points(qm);
-        for (let r = 0; r < m; r++) J[r]!.push((a[r]! - b[r]!) / (2 * h));
-      }
-      // dq = J^T (J J^T + lambda^2 I)^-1 e, as in ik().
+      const J = jacobian(points, q, m);
+      // dq = J^T (J J^T + lambda^2 I)^-1 e, as in ik() (which keeps its own 3 x 3 solve: its
+      // results, and so the way-points of every collected log, stay bit for bit what they were).
       const A = J.map((row, r) => J.map((col, c) => row.reduce((s, v, x) => s + v * col[x]!, 0) + (r === c ? lambda * lambda : 0)));
       const y = solveSpd(A, e);
       const dq = new Array<number>(n).fill(0);
       for (let j = 0; j < n; j++) for (let r = 0; r < m; r++) dq[j]! += J[r]![j]! * y[r]!;
-      const norm = Math.hypot(...dq);
-      const s = norm > 0.2 ? 0.2 / norm : 1;
-      for (let j = 0; j < n; j++) {
-        const pull = it < iters / 2 ? 0.01 * (q0[j]! - q[j]!) : 0;
-        q[j] = Math.min(hi[j]!, Math.max(lo[j]!, q[j]! + s * dq[j]! + pull));
-      }
+      dlsStep(q, dq, q0, it < iters / 2, lo, hi);
     }
     return { q_rad: best, err_m: bestErr };
   }
@@ -122,28 +111,39 @@ export class ArmKinematics {
       const err = Math.hypot(e[0], e[1], e[2]);
       if (err < bestErr) { bestErr = err; best = q.slice(); }
       if (err < 1e-4) break;
-      // J (3 x n) by central differences: exact enough for 0.1 mm and needs no Jacobian code.
-      const J: number[][] = [[], [], []];
-      const h = 1e-6;
-      for (let j = 0; j < n; j++) {
-        const qp = q.slice(), qm = q.slice();
-        qp[j]! += h; qm[j]! -= h;
-        const a = this.tool(qp), b = this.tool(qm);
-        for (let r = 0; r < 3; r++) J[r]!.push((a[r]! - b[r]!) / (2 * h));
-      }
-      // dq = J^T (J J^T + lambda^2 I)^-1 e, step limited to 0.2 rad.
+      const J = jacobian((qq) => this.tool(qq), q, 3);
+      // dq = J^T (J J^T + lambda^2 I)^-1 e.
       const A: number[][] = [0, 1, 2].map((r) => [0, 1, 2].map((c) => J[r]!.reduce((s, v, k) => s + v * J[c]![k]!, 0) + (r === c ? lambda * lambda : 0)));
       const y = solve3(A, e);
       const dq = new Array<number>(n).fill(0);
       for (let j = 0; j < n; j++) dq[j] = J[0]![j]! * y[0] + J[1]![j]! * y[1] + J[2]![j]! * y[2];
-      const norm = Math.hypot(...dq);
-      const s = norm > 0.2 ? 0.2 / norm : 1;
-      for (let j = 0; j < n; j++) {
-        const pull = it < iters / 2 ? 0.01 * (q0[j]! - q[j]!) : 0;
-        q[j] = Math.min(hi[j]!, Math.max(lo[j]!, q[j]! + s * dq[j]! + pull));
-      }
+      dlsStep(q, dq, q0, it < iters / 2, lo, hi);
     }
     return { q_rad: best, err_m: bestErr };
+  }
+}
+
+// J (m x n) of f at q by central differences: exact enough for 0.1 mm and needs no Jacobian code.
+function jacobian(f: (q: readonly number[]) => readonly number[], q: readonly number[], m: number): number[][] {
+  const J: number[][] = Array.from({ length: m }, () => []);
+  const h = 1e-6;
+  for (let j = 0; j < q.length; j++) {
+    const qp = q.slice(), qm = q.slice();
+    qp[j]! += h; qm[j]! -= h;
+    const a = f(qp), b = f(qm);
+    for (let r = 0; r < m; r++) J[r]!.push((a[r]! - b[r]!) / (2 * h));
+  }
+  return J;
+}
+
+// One DLS update in place: dq limited to 0.2 rad, plus (early on) a 1 % pull toward q0 so a
+// redundant arm keeps its posture, clamped to [lo, hi].
+function dlsStep(q: number[], dq: number[], q0: readonly number[], pull: boolean, lo: number[], hi: number[]): void {
+  const norm = Math.hypot(...dq);
+  const s = norm > 0.2 ? 0.2 / norm : 1;
+  for (let j = 0; j < q.length; j++) {
+    const p = pull ? 0.01 * (q0[j]! - q[j]!) : 0;
+    q[j] = Math.min(hi[j]!, Math.max(lo[j]!, q[j]! + s * dq[j]! + p));
   }
 }
 
