@@ -8,10 +8,10 @@
 //
 // The descent and the push are fed in small steps (a target at most DESCENT_STEP_M below the tool,
 // then a carrot PUSH_LEAD_M ahead of it along the push line). With the whole run-up point or push
-// end as the target at once (20 episodes, seed 1, stop-17 model): 40 - 60 % success, the planner's
-// later knots drifting 4 - 5 cm toward the cup on the way down so the wrist landed on its rim, and
-// the 15 cm push taken in one swing whose joint path lifted the wrist into the cup's upper half.
-// In steps: 85 % (seeds 2, 3: 95 %, 100 %).
+// end as the target at once (20 episodes, seed 1, a tool-down model): 40 - 60 % success, the
+// planner's later knots drifting 4 - 5 cm toward the cup on the way down so the wrist landed on its
+// rim, and the 15 cm push taken in one swing whose joint path lifted the wrist into the cup's upper
+// half. In steps: 85 % (the shipped model; seeds 2, 3: 100 %, 100 %).
 //
 // It reads what the robot knows, not the simulator's truth: the core's joint estimate (tool point
 // by forward kinematics) and its latest perceived pose of the cup. Used by eval (planner and
