@@ -38,7 +38,7 @@ test("the shipped model's planner, through push's task layer, pushes a cup onto 
   const m = loadModelDir(dir).manifest;
   assert.match(m.training.cost ?? "", /\+ 0\.5 x the tool axis's distance from pointing down .*fading to none at 0\.3 m/);
   const arm = new ArmKinematics(lb);
-  const ep = drawEpisode("push", 4, 0, false, templateCups(lb));
+  const ep = drawEpisode("push", 4, 4, false, templateCups(lb));
   const r = await runEpisode(lb, arm, ep, "planner", dir, undefined);
   assert.equal(r.fault, "none");
   assert.equal(r.cup_tipped, false);
