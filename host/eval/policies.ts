@@ -71,8 +71,8 @@ function pushDirection(cup_m: ArrayLike<number>, goal_m: ArrayLike<number>): [nu
  * How many of scriptedWaypoints' last points the arm reaches with the tool pointing straight down
  * (ArmKinematics.ikToolDown): push's run-up and push. Position-only IK leaves the wrist leaning
  * forward by ~40 degrees there, so its top meets the cup near the rim and tips it whenever the
- * friction is high: 20 episodes, seed 1, 50 % success and 45 % tipped (all 8 with cup friction
- * above 0.65 among them); tool down, 100 % and none tipped (seeds 2, 3: 95 %, 100 %).
+ * friction is high: 20 episodes, seed 1, 50 % success and 45 % tipped (7 of the 8 cups of friction
+ * above 0.65, all 5 above 0.75); tool down, 100 % and none tipped (seeds 2, 3: 95 %, 100 %).
  */
 export function scriptedToolDown(ep: Episode): number {
   return ep.task === "push" ? 2 : 0;
