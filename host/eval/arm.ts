@@ -19,6 +19,8 @@ export class ArmKinematics {
   readonly q_max_rad: number[];
   /** The link that carries the tool point: the last link of the chain (the flange on the Panda). */
   readonly toolLink: string;
+  /** toolBack's point in the tool link's frame. */
+  private readonly back_m: Vec3;
 
   constructor(lb: LoadedBoard, readonly tool_m: Vec3 = [0, 0, 0]) {
     if (!lb.robot) throw new Error(`${lb.file}: eval needs the board's URDF (forward kinematics)`);
@@ -28,12 +30,18 @@ export class ArmKinematics {
     this.q_max_rad = lb.board.joints.map((j) => j.limits.q_max_rad);
     const order = topoJoints(this.robot);
     this.toolLink = order.length ? order[order.length - 1]!.child : this.robot.root;
+    this.back_m = [tool_m[0], tool_m[1], tool_m[2] - TOOL_AXIS_M];
+  }
+
+  /** The tool link's pose in the robot's base frame at joint positions q (board order). */
+  private toolPose(q: readonly number[]) {
+    const m = new Map(this.urdfJoints.map((n, i) => [n, q[i]!]));
+    return linkPoses(this.robot, m).get(this.toolLink)!;
   }
 
   /** Tool point in the robot's base frame (m) at joint positions q (board order). */
   tool(q: readonly number[]): Vec3 {
-    const m = new Map(this.urdfJoints.map((n, i) => [n, q[i]!]));
-    return transformPoint(linkPoses(this.robot, m).get(this.toolLink)!, this.tool_m);
+    return transformPoint(this.toolPose(q), this.tool_m);
   }
 
   /**
@@ -41,9 +49,13 @@ export class ArmKinematics {
    * approach axis): straight above the tool point when the tool points down.
    */
   toolBack(q: readonly number[]): Vec3 {
-    const m = new Map(this.urdfJoints.map((n, i) => [n, q[i]!]));
-    const P = linkPoses(this.robot, m).get(this.toolLink)!;
-    return transformPoint(P, [this.tool_m[0], this.tool_m[1], this.tool_m[2] - TOOL_AXIS_M]);
+    return transformPoint(this.toolPose(q), this.back_m);
+  }
+
+  /** tool(q) and toolBack(q) from one forward kinematics (the tool-down cost label needs both). */
+  toolAndBack(q: readonly number[]): [Vec3, Vec3] {
+    const P = this.toolPose(q);
+    return [transformPoint(P, this.tool_m), transformPoint(P, this.back_m)];
   }
 
   /**
@@ -51,10 +63,9 @@ export class ArmKinematics {
    * (toolBack TOOL_AXIS_M above it), from `q0`: ikPoints on the two points, the axis at half weight.
    */
   ikToolDown(target_m: Vec3, q0: readonly number[]): { q_rad: number[]; err_m: number } {
-    const back: Vec3 = [this.tool_m[0], this.tool_m[1], this.tool_m[2] - TOOL_AXIS_M];
     return this.ikPoints([
       { link: this.toolLink, point_m: this.tool_m, target_m },
-      { link: this.toolLink, point_m: back, target_m: [target_m[0], target_m[1], target_m[2] + TOOL_AXIS_M], weight: 0.5 },
+      { link: this.toolLink, point_m: this.back_m, target_m: [target_m[0], target_m[1], target_m[2] + TOOL_AXIS_M], weight: 0.5 },
     ], q0);
   }
 

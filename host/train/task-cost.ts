@@ -63,7 +63,8 @@ export function targetCost(lb: LoadedBoard, spec: Pick<EpisodeSpec, "joints" | "
   }
   const arm = new ArmKinematics(lb);
   const J = spec.joints.length;
-  const tool = (q: ArrayLike<number>) => arm.tool(Array.from(q).slice(0, J)) as [number, number, number];
+  const joints = (q: ArrayLike<number>) => Array.from(q).slice(0, J);
+  const tool = (q: ArrayLike<number>) => arm.tool(joints(q)) as [number, number, number];
   const w = opts.tool_down_weight ?? 0;
   if (!(w >= 0)) throw new Error(`tool-down weight must be a number >= 0, got ${w}`);
   const describe = `distance (m) from the target (object ${TARGET_OBJECT_ID}) to the flange under the commanded joint target` +
@@ -73,11 +74,10 @@ export function targetCost(lb: LoadedBoard, spec: Pick<EpisodeSpec, "joints" | "
     targetAt: 2 * J + 3 * k,
     tool,
     distance(q, target) {
-      const qq = Array.from(q).slice(0, J);
-      const p = arm.tool(qq);
+      // One forward kinematics for both points when the label needs the tool's axis.
+      const [p, b] = w === 0 ? [tool(q), null] : arm.toolAndBack(joints(q));
       const d = Math.hypot(p[0] - target[0]!, p[1] - target[1]!, p[2] - target[2]!);
-      if (w === 0) return d;
-      const b = arm.toolBack(qq);
+      if (!b) return d;
       const lo = TOOL_DOWN_FULL_BELOW_M, hi = TOOL_DOWN_NONE_ABOVE_M;
       const g = Math.min(1, Math.max(0, (hi - p[2]) / (hi - lo)));
       return d + w * g * Math.hypot(b[0] - p[0], b[1] - p[1], b[2] - p[2] - TOOL_AXIS_M);
