@@ -16,7 +16,7 @@ import { DEFAULT_SPEC, tiltOf } from "../train/frames.js";
 import { ArmKinematics } from "./arm.js";
 import { drawEpisode, episodeBoard, outward, templateCups, TASKS, type Episode, type TaskName } from "./episodes.js";
 import { scriptedJointPath, scriptedToolDown, scriptedWaypoints } from "./policies.js";
-import { PushLayer } from "./push-layer.js";
+import { plannerTaskLayer } from "./push-layer.js";
 
 export interface CollectOptions {
   board: LoadedBoard;
@@ -174,7 +174,7 @@ export async function collect(o: CollectOptions): Promise<CollectedEpisode[]> {
       ? { drive: { model: o.planner.model, planner: { riskWeight: risk_weight! } }, knock: false, blend: "planner" as const }
       : scriptedDrive(o, arm, ep, board.board, i, duration_s);
     // A planner pushes through its task layer's reach targets, as in eval (push-layer.ts).
-    const layer = o.planner && ep.task === "push" ? new PushLayer(ep, arm) : null;
+    const layer = o.planner ? plannerTaskLayer(ep, arm) : null;
     const s = await runSession({ board, duration_s, seed: ep.seed, ...drive, record: { path: file }, ...(layer ? { afterTick: (tick, _t, core, drivers) => layer.afterTick(tick, core, drivers) } : {}) });
     const e: CollectedEpisode = { index: i, file, messages: s.recording?.messages ?? 0, sim_time_s: s.sim_time_s, cup_fell: s.world?.cup_on_table === false,
       cup_tipped: ((s.world?.cups ?? []) as { quat: number[] }[]).some((c) => tiltOf(c.quat) > DEFAULT_SPEC.fall_tilt_rad), knock, blend, risk_weight, fault: s.fault };

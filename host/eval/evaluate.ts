@@ -13,7 +13,7 @@ import type { Vec3 } from "../robot/model.js";
 import { ArmKinematics } from "./arm.js";
 import { drawEpisode, episodeBoard, SUCCESS_RADIUS_M, templateCups, type Episode, type TaskName } from "./episodes.js";
 import { policyRun, POLICIES, type PolicyName } from "./policies.js";
-import { PushLayer } from "./push-layer.js";
+import { plannerTaskLayer } from "./push-layer.js";
 
 /** A cup counts as tipped past this tilt of its axis from vertical (rad): it lies on its side. */
 export const TIP_RAD = 0.5;
@@ -108,7 +108,7 @@ export async function runEpisode(lb: LoadedBoard, arm: ArmKinematics, ep: Episod
   let success_us = -1, best = Infinity, fell = false, tipped = false, stopAt = Infinity;
   const taskCupId = ep.cups[0]!.id;
   // The planner pushes through reach targets its task layer sets (push-layer.ts).
-  const layer = ep.task === "push" && run.model ? new PushLayer(ep, arm) : null;
+  const layer = run.model ? plannerTaskLayer(ep, arm) : null;
   const summary: SessionSummary = await runSession({
     board, duration_s: ep.duration_s, seed: ep.seed, model: run.model, stop,
     ...(run.task ? { task: run.task } : {}),

@@ -42,7 +42,6 @@ export class PushLayer {
   target: Vec3 | null = null;
   private above: Vec3 | null = null;
   private runUp: Vec3 | null = null;
-  private from: Vec3 | null = null;
   private end: Vec3 | null = null;
   private readonly cup = new Float64Array(3);
   private readonly q: number[];
@@ -69,7 +68,6 @@ export class PushLayer {
       this.runUp = pushWaypoints(this.cup, spec, this.ep.target_m)[1];
     } else if (this.phase === "run-up" && near(this.runUp!, RUNUP_TOL_M)) {
       this.phase = "push";
-      this.from = this.runUp!;
       this.end = pushEnd(this.cup, spec, this.ep.target_m);
     }
     let next: Vec3;
@@ -79,8 +77,9 @@ export class PushLayer {
       const r = this.runUp!;
       next = [r[0], r[1], Math.max(r[2], tool[2] - DESCENT_STEP_M)];
     } else {
-      // A carrot PUSH_LEAD_M ahead of the tool along the push line, at push height, up to the end.
-      const a = this.from!, b = this.end!;
+      // A carrot PUSH_LEAD_M ahead of the tool along the push line (run-up point to push end), at
+      // push height, up to the end.
+      const a = this.runUp!, b = this.end!;
       const L = Math.hypot(b[0] - a[0], b[1] - a[1]);
       const ux = (b[0] - a[0]) / L, uy = (b[1] - a[1]) / L;
       const s = Math.min(L, Math.max(0, (tool[0] - a[0]) * ux + (tool[1] - a[1]) * uy) + PUSH_LEAD_M);
@@ -91,4 +90,9 @@ export class PushLayer {
     if (!drivers.moveTarget) throw new Error(`push layer: drivers "${drivers.name}" cannot move the task target`);
     drivers.moveTarget(next);
   }
+}
+
+/** The task layer a planner episode runs beside the planner: push's, or none (reach and guard targets are the world's own). */
+export function plannerTaskLayer(ep: Episode, arm: ArmKinematics): PushLayer | null {
+  return ep.task === "push" ? new PushLayer(ep, arm) : null;
 }
